@@ -1,0 +1,1 @@
+"""Hydra configuration (data); installed as the package simrl.conf."""

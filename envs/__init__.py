@@ -1,0 +1,1 @@
+"""MJCF scenes of simrl (data); installed as the package simrl.assets."""
