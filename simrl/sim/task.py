@@ -62,14 +62,14 @@ class Task(ABC):
         """Compile the task's MJCF scene."""
         return mujoco.MjModel.from_xml_path(asset_path(cls.xml))
 
-    def bind(self, batch: Any) -> None:
+    def bind(self, batch: Any) -> None:  # noqa: B027 (optional hook)
         """Called once after the batch exists: cache `batch.bind(...)` views, expand model fields."""
 
     @abstractmethod
     def reset_rows(self, batch: Any, rows: np.ndarray, rng: np.random.Generator) -> None:
         """Write a fresh start state for `rows` (physics state and `episode_state`), drawn from rng."""
 
-    def after_reset(self, batch: Any, rows: np.ndarray) -> None:
+    def after_reset(self, batch: Any, rows: np.ndarray) -> None:  # noqa: B027 (optional hook)
         """Hook after `batch.forward(rows)` on reset rows (e.g. cache initial object positions)."""
 
     @abstractmethod

@@ -1,0 +1,184 @@
+"""Env-steps/s of Reacher-v5 / Pusher-v5, side by side in one run, random actions.
+
+Compares Gymnasium SyncVectorEnv, SB3 DummyVecEnv, simrl GroupVecEnv (1 and 2 threads) and bare
+`mujoco.batch.Batch.step` physics with no observation/reward work (the bound), for 64/256/1024 rows.
+Measurements are interleaved over repeats and the median is reported, because absolute speed on a
+shared machine drifts; the ratios are the result.
+
+    python scripts/bench_envs.py [--quick] [--out scripts/results/bench_envs.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+from mujoco.batch import Batch
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from simrl.sim import make_group_env
+
+ENVS = ("Reacher-v5", "Pusher-v5")
+ROWS = (64, 256, 1024)
+METHODS = ("sync_vector_env", "sb3_dummy_vec_env", "group_1t", "group_2t", "bare_1t", "bare_2t")
+
+
+def _timed(step: Callable[[int], None], n_rows: int, min_time: float) -> float:
+    """Env-steps/s of `step(i)` called until `min_time` seconds have passed (after 2 warm-ups)."""
+    step(0)
+    step(1)
+    calls, start = 0, time.perf_counter()
+    while True:
+        step(calls)
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return calls * n_rows / elapsed
+
+
+def _builders(env_id: str, n: int, actions: np.ndarray) -> dict[str, Callable[[], Callable]]:
+    """Per method: a builder returning a `step(i)` closure over a freshly reset env."""
+    k = len(actions)
+
+    def sync() -> Callable[[int], None]:
+        env = gym.vector.SyncVectorEnv([lambda: gym.make(env_id)] * n)
+        env.reset(seed=0)
+        return lambda i: env.step(actions[i % k])
+
+    def dummy() -> Callable[[int], None]:
+        env = DummyVecEnv([lambda: gym.make(env_id)] * n)
+        env.seed(0)
+        env.reset()
+        return lambda i: env.step(actions[i % k])
+
+    def group(threads: int) -> Callable[[], Callable[[int], None]]:
+        def build() -> Callable[[int], None]:
+            env = make_group_env(env_id, num_groups=n, seed=0, num_threads=threads)
+            env.reset()
+            return lambda i: env.step(actions[i % k])
+
+        return build
+
+    def bare(threads: int) -> Callable[[], Callable[[int], None]]:
+        def build() -> Callable[[int], None]:
+            probe = make_group_env(env_id, num_groups=1)
+            frame_skip = probe.task.frame_skip
+            batch = Batch(probe.model, n, threads)
+            ctrl = batch.bind("ctrl")
+
+            def step(i: int) -> None:
+                ctrl[:] = actions[i % k]
+                batch.step(nstep=frame_skip)
+
+            return step
+
+        return build
+
+    return {
+        "sync_vector_env": sync,
+        "sb3_dummy_vec_env": dummy,
+        "group_1t": group(1),
+        "group_2t": group(2),
+        "bare_1t": bare(1),
+        "bare_2t": bare(2),
+    }
+
+
+def run(rows: tuple[int, ...], repeats: int, min_time: float) -> dict:
+    results: dict = {}
+    for env_id in ENVS:
+        space = gym.make(env_id).action_space
+        for n in rows:
+            rng = np.random.default_rng(0)
+            actions = rng.uniform(space.low, space.high, size=(16, n, space.shape[0]))
+            actions = actions.astype(np.float32)
+            builders = _builders(env_id, n, actions)
+            steps = {m: builders[m]() for m in METHODS}
+            samples: dict[str, list[float]] = {m: [] for m in METHODS}
+            for _ in range(repeats):  # interleaved, so drift hits every method alike
+                for m in METHODS:
+                    samples[m].append(_timed(steps[m], n, min_time))
+            med = {m: statistics.median(v) for m, v in samples.items()}
+            results[f"{env_id}/{n}"] = {
+                "env_id": env_id,
+                "rows": n,
+                "steps_per_s": med,
+                "samples": samples,
+            }
+            print(f"  measured {env_id} x {n}", file=sys.stderr, flush=True)
+    return results
+
+
+def table(results: dict) -> str:
+    head = (
+        f"{'env':<11}{'rows':>6} | {'sync':>8}{'dummy':>8}{'grp1t':>8}{'grp2t':>8}"
+        f"{'bare1t':>8}{'bare2t':>8} | {'g2/sync':>8}{'g2/dummy':>9}{'g1/bare1':>9}{'g2/bare2':>9}"
+    )
+    lines = ["env-steps/s (median), ratios", head, "-" * len(head)]
+    for r in results.values():
+        s = r["steps_per_s"]
+        vals = "".join(f"{s[m]:>8.0f}" for m in METHODS)
+        ratios = (
+            f"{s['group_2t'] / s['sync_vector_env']:>8.2f}"
+            f"{s['group_2t'] / s['sb3_dummy_vec_env']:>9.2f}"
+            f"{s['group_1t'] / s['bare_1t']:>9.2f}"
+            f"{s['group_2t'] / s['bare_2t']:>9.2f}"
+        )
+        lines.append(f"{r['env_id']:<11}{r['rows']:>6} | {vals} | {ratios}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="64 and 256 rows, 1 repeat, 0.3 s")
+    parser.add_argument("--out", type=Path, default=Path("scripts/results/bench_envs.json"))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--min-time", type=float, default=1.0, help="seconds per measurement")
+    args = parser.parse_args(argv)
+    if args.repeats < 1 or args.min_time <= 0:
+        raise SystemExit(
+            f"--repeats must be >= 1 and --min-time > 0, got {args.repeats}, {args.min_time}"
+        )
+    rows, repeats, min_time = ROWS, args.repeats, args.min_time
+    if args.quick:
+        rows, repeats, min_time = (64, 256), 1, 0.3
+    results = run(rows, repeats, min_time)
+    text = table(results)
+    print(text)
+    payload = {
+        "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "processor": platform.processor(),
+        },
+        "versions": {
+            "mujoco": mujoco.__version__,
+            "gymnasium": gym.__version__,
+            "numpy": np.__version__,
+        },
+        "settings": {"rows": rows, "repeats": repeats, "min_time_s": min_time},
+        "results": results,
+        "table": text,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2))
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

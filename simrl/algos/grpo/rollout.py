@@ -1,0 +1,153 @@
+"""Group rollouts (rows masked once their episode ends) and vine Monte Carlo value estimates.
+
+The env runs with ``autoreset_mode="disabled"``: a row stepped past its episode end keeps simulating
+but everything it produces afterwards is masked out (mask False), so it never enters a statistic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from simrl.algos.grpo.policy import GaussianPolicy
+
+
+@dataclass
+class Rollout:
+    """One batch of group rollouts, row-major (N rows, T steps)."""
+
+    obs: torch.Tensor  # (N, T, obs_dim) float32, normalised inputs the policy saw
+    u: torch.Tensor  # (N, T, act_dim) float32 pre-squash samples
+    logp: torch.Tensor  # (N, T) float32 log-probs under the sampling policy
+    rewards: torch.Tensor  # (N, T) float64, 0 where masked
+    mask: torch.Tensor  # (N, T) bool: the step was taken inside the row's episode
+    ended: torch.Tensor  # (N,) bool: the row's episode ended within the rollout
+    success: torch.Tensor | None  # (N,) bool at each row's last valid step, None if no success
+    snapshots: dict[int, Any] = field(default_factory=dict)  # t -> env snapshot (vine branches)
+
+    @property
+    def env_steps(self) -> int:
+        """Valid env steps in the batch."""
+        return int(self.mask.sum())
+
+
+def sample_actions(
+    policy: GaussianPolicy,
+    obs_n: torch.Tensor,
+    gen: torch.Generator,
+    autocast: Callable[[], Any] = contextlib.nullcontext,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Sample pre-squash u ~ pi(.|obs) with `gen` (CPU noise, device independent): (u, logp, action)."""
+    with torch.no_grad(), autocast():
+        mean, log_std = policy(obs_n)
+    noise = torch.randn(mean.shape, generator=gen, dtype=torch.float32).to(mean.device)
+    u = mean + log_std.exp() * noise
+    logp = policy.log_prob(u, mean, log_std)
+    return u, logp, policy.to_action(u)
+
+
+def collect_rollout(
+    env: Any,
+    policy: GaussianPolicy,
+    obs: np.ndarray,
+    horizon: int,
+    gen: torch.Generator,
+    autocast: Callable[[], Any] = contextlib.nullcontext,
+    update_normalizer: bool = True,
+    snapshot_at: Sequence[int] = (),
+    snapshot_rows: np.ndarray | None = None,
+) -> Rollout:
+    """Step all rows of `env` from `obs` for up to `horizon` steps (stops early once all ended).
+
+    The observation normaliser is updated with each step's observations of active rows before the
+    policy acts on them, so the stored inputs and log-probs are exactly what the update recomputes.
+    At the steps in `snapshot_at`, `env.get_state(snapshot_rows)` is stored (vine branch points).
+    """
+    device = policy.act_center.device
+    n = obs.shape[0]
+    obs_store, u_store, logp_store, rew_store, mask_store = [], [], [], [], []
+    done = np.zeros(n, dtype=bool)
+    success = np.zeros(n, dtype=bool) if getattr(env, "has_success", False) else None
+    snapshots: dict[int, Any] = {}
+    snap_set = set(snapshot_at)
+    for t in range(horizon):
+        if done.all():
+            break
+        if t in snap_set:
+            snapshots[t] = env.get_state(snapshot_rows)
+        active = ~done
+        obs_t = torch.as_tensor(obs, dtype=torch.float64)
+        if update_normalizer and policy.normalizer is not None:
+            policy.normalizer.update(obs_t[torch.as_tensor(active)])
+        obs_n = policy.normalize(obs_t)
+        u, logp, action = sample_actions(policy, obs_n, gen, autocast)
+        action_np = action.double().cpu().numpy()
+        action_np[done] = 0.0
+        obs, reward, terminated, truncated, info = env.step(action_np)
+        obs_store.append(obs_n)
+        u_store.append(u)
+        logp_store.append(logp)
+        rew_store.append(torch.as_tensor(np.where(active, reward, 0.0), dtype=torch.float64))
+        mask_store.append(torch.as_tensor(active))
+        if success is not None and "is_success" in info:
+            success[active] = np.asarray(info["is_success"], dtype=bool)[active]
+        done |= np.asarray(terminated, bool) | np.asarray(truncated, bool)
+    if not obs_store:
+        raise ValueError(f"rollout horizon={horizon} produced no steps")
+    if horizon in snap_set and not done.all():
+        snapshots[horizon] = env.get_state(snapshot_rows)
+    return Rollout(
+        obs=torch.stack(obs_store, dim=1),
+        u=torch.stack(u_store, dim=1),
+        logp=torch.stack(logp_store, dim=1),
+        rewards=torch.stack(rew_store, dim=1).to(device),
+        mask=torch.stack(mask_store, dim=1).to(device),
+        ended=torch.as_tensor(done, device=device),
+        success=None if success is None else torch.as_tensor(success, device=device),
+        snapshots=snapshots,
+    )
+
+
+def mc_values(
+    vine_env: Any,
+    policy: GaussianPolicy,
+    snapshot: Any,
+    n_rows: int,
+    samples: int,
+    gamma: float,
+    max_steps: int,
+    gen: torch.Generator,
+    autocast: Callable[[], Any] = contextlib.nullcontext,
+) -> tuple[torch.Tensor, int]:
+    """Monte Carlo value of each of `n_rows` states: mean discounted return of `samples` rollouts.
+
+    `snapshot` holds each state repeated `samples` times (rows i*K .. i*K+K-1 = state i) and is
+    loaded into `vine_env` (n_rows * samples rows); continuations sample from the current policy
+    (normaliser frozen) until their episode ends or `max_steps`. Returns (values (n_rows,) float64,
+    valid env steps used).
+    """
+    obs = vine_env.set_state(np.arange(n_rows * samples), snapshot)
+    ended_at_start = np.asarray(snapshot["elapsed"]) >= (vine_env.max_episode_steps or np.inf)
+    done = ended_at_start.copy()
+    ret = np.zeros(n_rows * samples)
+    disc = 1.0
+    steps = 0
+    for _ in range(max_steps):
+        if done.all():
+            break
+        obs_n = policy.normalize(torch.as_tensor(obs, dtype=torch.float64))
+        _, _, action = sample_actions(policy, obs_n, gen, autocast)
+        action_np = action.double().cpu().numpy()
+        action_np[done] = 0.0
+        obs, reward, terminated, truncated, _ = vine_env.step(action_np)
+        ret += np.where(done, 0.0, disc * reward)
+        steps += int((~done).sum())
+        done |= np.asarray(terminated, bool) | np.asarray(truncated, bool)
+        disc *= gamma
+    values = ret.reshape(n_rows, samples).mean(axis=1)
+    return torch.as_tensor(values, dtype=torch.float64), steps

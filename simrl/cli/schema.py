@@ -1,0 +1,151 @@
+"""Hydra structured configs: the typed schema behind `conf/` (registered with Hydra's ConfigStore).
+
+The nodes are generated from the owners' plain dataclasses (`EnvConfig`, `CoreConfig`, the algorithm
+configs from `simrl.algos.registry`, `RunConfig`), so a field added there is a config key here with
+its type and default, with no second list to keep in sync. Each node adds what only the CLI needs:
+a `name` (the group option, used in run directory names) and, for `env`, the task's default budget.
+
+Hydra checks types while composing (`seed=abc` fails); value checks (`algo.clip_low=-1`) are the
+owners' `validate()` functions, run by `simrl.cli.validate.build_configs` before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import pathlib
+import typing
+from dataclasses import dataclass, field, make_dataclass
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+from simrl.algos.base import RunConfig
+from simrl.algos.registry import available_algos, get_algo
+from simrl.nn import CoreConfig
+from simrl.sim.config import EnvConfig
+
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp8")
+RUN_FIELDS_IN_PRECISION = {"precision": "name", "fp8_recipe": "recipe"}  # RunConfig <- precision.*
+
+_SCALARS = (int, float, bool, str, bytes, pathlib.Path)
+
+
+def _omegaconf_type(tp: Any) -> Any:
+    """The closest annotation OmegaConf can type-check (unsupported types become Any)."""
+    if tp in _SCALARS or tp is Any:
+        return tp
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Literal:
+        kinds = {type(a) for a in args}
+        return kinds.pop() if len(kinds) == 1 and kinds <= set(_SCALARS) else Any
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1 and len(args) == 2:
+            inner = _omegaconf_type(rest[0])
+            return Any if inner is Any else Optional[inner]
+        return Any
+    if origin in (list, tuple) or tp in (list, tuple):
+        return list[Any]
+    if origin is dict or tp is dict:
+        return dict[str, Any]
+    return Any
+
+
+def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
+    """(name, OmegaConf type, dataclass field) for each init field of dataclass `cls`."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if not f.init or f.name in exclude:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = field(default=f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = field(default_factory=f.default_factory)
+        else:
+            default = field(default=MISSING)
+        out.append((f.name, _omegaconf_type(hints.get(f.name, Any)), default))
+    return out
+
+
+def make_node(
+    name: str, cls: type, extra: list[tuple[str, Any, Any]], exclude: tuple[str, ...] = ()
+) -> type:
+    """A flat dataclass with `extra` fields first, then the fields of `cls` (types OmegaConf-safe).
+
+    Not a subclass: the owner's `__post_init__` must not run on Hydra's partial nodes.
+    """
+    taken = {e[0] for e in extra}
+    own = [f for f in node_fields(cls, exclude) if f[0] not in taken]
+    node = make_dataclass(name, [*extra, *own])
+    node.__doc__ = f"Hydra node for {cls.__module__}.{cls.__qualname__} (+ {sorted(taken)})."
+    return node
+
+
+def algo_node(algo: str) -> type:
+    """Schema node of algorithm `algo`: its config dataclass plus `name`."""
+    spec = get_algo(algo)
+    return make_node(
+        f"{spec.config_cls.__name__}Node", spec.config_cls, [("name", str, field(default=algo))]
+    )
+
+
+EnvNode = make_node(
+    "EnvNode",
+    EnvConfig,
+    [
+        ("name", str, field(default="reacher")),  # group option / slug used in run dir names
+        ("total_env_steps", int, field(default=RunConfig.total_env_steps)),  # the task's budget
+    ],
+)
+ModelNode = make_node("ModelNode", CoreConfig, [("name", str, field(default="small"))])
+
+
+@dataclass
+class PrecisionNode:
+    """Numeric precision of the learner's core: name (auto | fp32 | bf16 | fp8) and fp8 recipe."""
+
+    name: str = "auto"
+    recipe: str = "tensorwise"  # tensorwise | rowwise | rowwise_with_gw_hp (fp8 only)
+
+
+TrainConfig = make_node(
+    "TrainConfig",
+    RunConfig,
+    [
+        ("algo", Any, field(default=MISSING)),
+        ("env", EnvNode, field(default_factory=EnvNode)),
+        ("model", ModelNode, field(default_factory=ModelNode)),
+        ("precision", PrecisionNode, field(default_factory=PrecisionNode)),
+    ],
+    exclude=tuple(RUN_FIELDS_IN_PRECISION),
+)
+
+_RESOLVERS = {
+    # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
+    "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
+}
+
+
+def register() -> None:
+    """Store the schemas in Hydra's ConfigStore and register resolvers (idempotent)."""
+    for name, fn in _RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)
+    cs = ConfigStore.instance()
+    # Stored without a group (referenced as `/train_schema`, `/grpo_schema`, ...) so they do not
+    # show up as config groups in --help.
+    cs.store(name="train_schema", node=TrainConfig)
+    for algo in available_algos():
+        try:
+            node: Any = algo_node(algo)
+        except (ValueError, ImportError, AttributeError):
+            node = {"name": algo}  # not importable: untyped; build_configs names the problem
+        cs.store(name=f"{algo}_schema", node=node)
+
+
+register()

@@ -1,0 +1,151 @@
+"""`simrl-train`: one training run, or a sweep with `-m` (Hydra app over `conf/config.yaml`).
+
+    simrl-train algo=grpo env=reacher seed=1
+    simrl-train -m algo=grpo,ppo seed=0,1,2 hydra/launcher=joblib
+
+Every run directory holds the run loop's outputs (summary.json, metrics.csv, config.yaml,
+checkpoints/, tb/, learning_curve.png) and Hydra's `.hydra/` (config, overrides). Inside a sweep a
+failing run writes `summary.json` with status "failed" and its error, and the sweep goes on;
+`simrl-report` lists it. Run as a module too: `python -m simrl.cli.train ...`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from simrl.cli import schema  # noqa: F401  (registers the structured configs)
+from simrl.cli.app import fail, run_app
+from simrl.cli.validate import build_configs
+
+APP = "simrl-train"
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _hydra_state() -> tuple[bool, Any]:
+    """(is this run part of a multirun?, the launcher's config or None)."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized():
+        return False, None
+    hc = HydraConfig.get()
+    return hc.mode == RunMode.MULTIRUN, hc.get("launcher")
+
+
+def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int:
+    """Torch threads for a run when `num_threads=0`: all cores for a lone run (0 = torch default);
+    cores / parallel jobs for a joblib sweep; 1 per run on Ray; the task's CPUs under submitit.
+
+    Always explicit (never 0) in a sweep, because worker processes are reused between runs.
+    """
+    cpus = cpus or _cpus()
+    if not multirun or launcher is None:
+        return 0
+    target = str(launcher.get("_target_", ""))
+    if "Joblib" in target:
+        n_jobs = int(launcher.get("n_jobs", -1) or -1)
+        n_jobs = cpus if n_jobs < 0 else n_jobs
+        return max(1, cpus // max(1, n_jobs))
+    if "Ray" in target:
+        remote = (launcher.get("ray") or {}).get("remote") or {}
+        return max(1, int(remote.get("num_cpus", 1) or 1))
+    if "Submitit" in target or "submitit" in target:
+        return max(1, int(launcher.get("cpus_per_task", cpus) or cpus))
+    if "BasicLauncher" in target:
+        return _DEFAULT_THREADS  # sequential in this process: undo a previous run's setting
+    return 1
+
+
+def _default_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+_DEFAULT_THREADS = _default_threads()
+
+
+def write_failure(run_dir: Path, error: str, details: str, cfg: DictConfig | None) -> dict:
+    """Mark `run_dir` failed: summary.json (status, error) and error.log (the traceback)."""
+    import json
+
+    from simrl.runs.checkpoint import atomic_write_text
+    from simrl.runs.summary import write_summary
+
+    path = run_dir / "summary.json"
+    summary: dict[str, Any] = {}
+    if path.exists():
+        try:
+            summary = json.loads(path.read_text())
+        except ValueError:
+            summary = {}
+    if cfg is not None and not summary:
+        algo = cfg.get("algo") or {}
+        env = cfg.get("env") or {}
+        summary = {"algo": algo.get("name"), "env_id": env.get("id"), "seed": cfg.get("seed")}
+    summary["status"] = "failed"
+    summary["error"] = summary.get("error") or error
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_summary(path, summary)
+    atomic_write_text(run_dir / "error.log", details)
+    return summary
+
+
+def train_job(cfg: DictConfig) -> dict[str, Any]:
+    """Hydra task: validate, train into Hydra's output dir, return the summary.
+
+    In a sweep, errors become a failed summary.json and the sweep goes on; a lone run prints one
+    error line and exits non-zero.
+    """
+    from hydra.core.hydra_config import HydraConfig
+
+    from simrl.cli.validate import one_line
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    multirun, launcher = _hydra_state()
+    try:
+        threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
+        built = build_configs(cfg, num_threads=threads)
+        from simrl.runs import run_training
+
+        summary = run_training(
+            built.algo, built.env, built.model, built.algo_cfg, built.run, run_dir, built.config_dict
+        )
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        message = one_line(exc)
+        write_failure(run_dir, message, traceback.format_exc(), cfg)
+        if multirun:
+            print(f"{APP}: run failed ({run_dir}): {message}", file=sys.stderr, flush=True)
+            return {"status": "failed", "error": message}
+        fail(APP, f"{message} (details: {run_dir / 'error.log'})", code=1)
+    if summary.get("status") == "failed" and not multirun:
+        fail(APP, f"run failed: {summary.get('error')} ({run_dir})", code=1)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`)."""
+    from simrl.cli import callbacks
+
+    run_app(APP, "config", train_job, check=build_configs, argv=argv)
+    failed = callbacks.last_sweep_failures()
+    if failed:
+        fail(APP, f"{failed[0]} of {failed[1]} runs failed; see {failed[2]}", code=1)
+
+
+if __name__ == "__main__":
+    main()

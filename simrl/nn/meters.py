@@ -1,0 +1,138 @@
+"""Learner meters: FLOPs, peak memory of a block, parameter and optimizer-state sizes (torch only).
+
+``PeakMemory`` measures the peak number of bytes allocated *by the block*, above what was allocated
+when it started:
+
+- on CUDA: ``torch.cuda.reset_peak_memory_stats`` then ``max_memory_allocated() - allocated_at_start``
+  (the caching allocator's exact byte count of live tensors, not its reserved pool);
+- on CPU (method ``"dispatch_storage"``): a ``TorchDispatchMode`` sees every aten op run inside
+  the block (forward, autograd backward and optimizer steps alike), registers each *new* tensor
+  storage an op returns (outputs that alias an input storage, i.e. views and in-place results, are
+  not new), adds its ``nbytes`` to a live total and subtracts them when the storage is freed
+  (``weakref.finalize`` on the storage, which torch keeps one Python object for). The peak of that
+  live total is the block's peak. Storages allocated before the block are not counted; temporary
+  buffers that aten kernels allocate internally without returning them (e.g. inside one fused
+  kernel) are invisible to it, so it is a slight lower bound for the allocator's true peak.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
+from torch.utils.flop_counter import FlopCounterMode
+
+
+def count_flops(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+    """FLOPs of ``fn(*args, **kwargs)`` counted by ``torch.utils.flop_counter.FlopCounterMode``.
+
+    Counts matmul/conv/attention FLOPs (2*M*K*N per GEMM) of everything run inside ``fn``,
+    including the backward pass and optimizer step if ``fn`` runs them. Elementwise ops are free.
+    """
+    with FlopCounterMode(display=False) as counter:
+        fn(*args, **kwargs)
+    return int(counter.get_total_flops())
+
+
+def param_count(module: torch.nn.Module, trainable: bool = True) -> int:
+    """Number of parameters of ``module`` (only those with ``requires_grad`` if ``trainable``)."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)
+
+
+def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    """Bytes held in the optimizer's per-parameter state tensors (e.g. Adam's two moments + step)."""
+    seen: set[int] = set()
+    total = 0
+    for state in optimizer.state.values():
+        leaves, _ = tree_flatten(state)
+        for t in leaves:
+            if isinstance(t, torch.Tensor):
+                key = t.untyped_storage().data_ptr() or id(t)
+                if key not in seen:
+                    seen.add(key)
+                    total += t.untyped_storage().nbytes()
+    return total
+
+
+_FRESH_OPS = {torch.ops.aten.lift_fresh.default}
+
+
+class _StorageTracker(TorchDispatchMode):
+    """Tracks live bytes of storages created by ops run under this mode (see module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live: dict[int, int] = {}
+        self.current = 0
+        self.peak = 0
+
+    def _freed(self, key: int) -> None:
+        self.current -= self.live.pop(key, 0)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        inputs: set[int] = set()  # outputs aliasing these storages are not new allocations
+        if func not in _FRESH_OPS:  # torch.tensor(...) data arrives through lift_fresh
+            in_leaves, _ = tree_flatten((args, kwargs))
+            inputs = {t.untyped_storage()._cdata for t in in_leaves if isinstance(t, torch.Tensor)}
+        out_leaves, _ = tree_flatten(out)
+        for t in out_leaves:
+            if not isinstance(t, torch.Tensor) or t.device.type != "cpu":
+                continue
+            storage = t.untyped_storage()
+            key = storage._cdata
+            if key in inputs or key in self.live:
+                continue
+            nbytes = storage.nbytes()
+            self.live[key] = nbytes
+            self.current += nbytes
+            self.peak = max(self.peak, self.current)
+            weakref.finalize(storage, self._freed, key)
+        return out
+
+
+class PeakMemory:
+    """Context manager: peak bytes allocated during the block, above the level at its start.
+
+    ``with PeakMemory("cpu") as pm: ...`` then ``pm.peak_bytes`` (int) and ``pm.method``
+    (``"cuda_max_memory_allocated"`` or ``"dispatch_storage"``; see the module docstring).
+    ``pm.end_bytes``: bytes the block allocated that are still live at its end (e.g. grads,
+    optimizer state).
+    """
+
+    def __init__(self, device: str | torch.device = "cpu") -> None:
+        self.device = torch.device(device)
+        if self.device.type not in ("cpu", "cuda"):
+            raise ValueError(f"PeakMemory device={str(device)!r} must be a cpu or cuda device")
+        self.method = (
+            "cuda_max_memory_allocated" if self.device.type == "cuda" else "dispatch_storage"
+        )
+        self.peak_bytes = 0
+        self.end_bytes = 0
+        self._tracker: _StorageTracker | None = None
+        self._start = 0
+
+    def __enter__(self) -> PeakMemory:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self._start = torch.cuda.memory_allocated(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+        else:
+            self._tracker = _StorageTracker()
+            self._tracker.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.peak_bytes = torch.cuda.max_memory_allocated(self.device) - self._start
+            self.end_bytes = torch.cuda.memory_allocated(self.device) - self._start
+        else:
+            assert self._tracker is not None
+            self._tracker.__exit__(*exc)
+            self.peak_bytes = self._tracker.peak
+            self.end_bytes = self._tracker.current

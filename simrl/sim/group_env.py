@@ -1,0 +1,293 @@
+"""GroupEnv: the backend-independent half of a grouped vector env (groups, autoreset, checks).
+
+Rows are laid out group-major: group g owns rows ``g*G .. g*G+G-1`` (G = group_size). A backend
+(`GroupVecEnv` on `mujoco.batch`, `GymGroupVecEnv` for the generic path) supplies physics; this class
+owns the episode bookkeeping that must be identical for both.
+
+Episode-end semantics (chosen so a group always shares one start state):
+- A group is (re-)seeded as a whole: one start state is drawn from the task's reset distribution
+  and copied exactly into all G rows (physics + task episode state + step counter).
+- With autoreset ("next_step" or "same_step"), when any row of a group ends (terminated or
+  truncated), the whole group is re-seeded. Rows of that group which had not ended are reported
+  ``truncated=True`` in that step (their episode is cut, "group truncation"), so every row's episode
+  ends cleanly. With group_size 1 this is exactly Gymnasium's per-env autoreset. Truncation-only
+  tasks (Reacher, Pusher) end all rows of a group in the same step anyway.
+- "next_step" (Gymnasium default): the step after an episode end resets the group instead of
+  stepping it: obs is the start obs, reward 0, terminated/truncated False, the action is ignored.
+- "same_step": the group is reset within the ending step; the returned obs is the start obs, the
+  final obs is in ``info["final_obs"]`` (all rows, float array) with mask ``info["_final_obs"]``.
+- "disabled": nothing is reset automatically; call `reset_groups` (GRPO rollouts do). A row
+  stepped past its end keeps simulating, its truncated flag stays True.
+- Divergence (NaN/Inf state, MuJoCo BADQACC/BADQPOS/BADQVEL/BADCTRL warnings, SimulationError): the
+  row's group is re-seeded at once in every mode, the row is reported ``truncated=True`` with
+  ``info["diverged"]`` True and reward 0; `diverged_count` counts such rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AutoresetMode
+from gymnasium.vector.utils import batch_space
+
+AUTORESET_MODES = {
+    "next_step": AutoresetMode.NEXT_STEP,
+    "same_step": AutoresetMode.SAME_STEP,
+    "disabled": AutoresetMode.DISABLED,
+}
+
+
+def check_sizes(num_groups: Any, group_size: Any, num_threads: Any, autoreset_mode: Any) -> None:
+    """One-line ValueErrors for bad layout arguments (before anything is built)."""
+    for name, value in (
+        ("num_groups", num_groups),
+        ("group_size", group_size),
+        ("num_threads", num_threads),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if autoreset_mode not in AUTORESET_MODES:
+        raise ValueError(
+            f"autoreset_mode must be one of {sorted(AUTORESET_MODES)}, got {autoreset_mode!r}"
+        )
+
+
+class GroupEnv(gym.vector.VectorEnv):
+    """Grouped vector env over `num_groups * group_size` rows; subclasses implement the `_b_*` hooks."""
+
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}
+    render_mode = "rgb_array"
+
+    def __init__(
+        self,
+        env_id: str,
+        num_groups: int,
+        group_size: int,
+        seed: int | None,
+        autoreset_mode: str,
+        observation_space: gym.spaces.Box,
+        action_space: gym.spaces.Box,
+        max_episode_steps: int | None,
+        has_success: bool,
+    ) -> None:
+        self.env_id = env_id
+        self.num_groups = int(num_groups)
+        self.group_size = int(group_size)
+        self.num_envs = self.num_groups * self.group_size
+        self.autoreset_mode = autoreset_mode
+        self.metadata = {
+            "render_modes": ["rgb_array"],
+            "autoreset_mode": AUTORESET_MODES[autoreset_mode],
+        }
+        self.single_observation_space = observation_space
+        self.single_action_space = action_space
+        self.observation_space = batch_space(observation_space, self.num_envs)
+        self.action_space = batch_space(action_space, self.num_envs)
+        self.max_episode_steps = max_episode_steps
+        self.has_success = has_success
+        self.diverged_count = 0
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._elapsed = np.zeros(self.num_envs, np.int64)
+        self._pending = np.zeros(self.num_groups, bool)  # next_step: groups reset at next step
+        self._obs = np.zeros((self.num_envs, observation_space.shape[0]), np.float64)
+        self._act_shape = (self.num_envs, action_space.shape[0])
+        self._needs_first_reset = True
+
+    # ------------------------------------------------------------------ backend hooks
+    def _b_reset_groups(self, groups: np.ndarray) -> None:
+        """Draw one start state per group (self._rng), copy it to the group's rows, fill self._obs."""
+        raise NotImplementedError
+
+    def _b_step(
+        self, actions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Step all rows: (obs, reward, terminated, info, diverged mask)."""
+        raise NotImplementedError
+
+    def _b_copy(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """Copy the exact physics + task episode state of rows src to rows dst."""
+        raise NotImplementedError
+
+    def _b_get(self, rows: np.ndarray) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _b_set(self, rows: np.ndarray, snap: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def group_rows(self, groups: np.ndarray) -> np.ndarray:
+        """Sorted row indices of `groups`."""
+        groups = np.asarray(groups, np.int64)
+        return (groups[:, None] * self.group_size + np.arange(self.group_size)).ravel()
+
+    def _check_groups(self, group_ids: Any) -> np.ndarray:
+        g = np.unique(np.asarray(group_ids, np.int64).ravel())
+        if g.size and (g[0] < 0 or g[-1] >= self.num_groups):
+            raise ValueError(f"group ids must be in [0, {self.num_groups}), got {g.tolist()}")
+        return g
+
+    def _check_rows(self, rows: Any, name: str = "rows") -> np.ndarray:
+        r = np.asarray(rows)
+        if r.dtype == bool:
+            if r.shape != (self.num_envs,):
+                raise ValueError(f"{name} mask must have shape ({self.num_envs},), got {r.shape}")
+            return np.flatnonzero(r)
+        r = np.atleast_1d(r).astype(np.int64, casting="same_kind").ravel()
+        if r.size and (r.min() < 0 or r.max() >= self.num_envs):
+            raise ValueError(f"{name} must be in [0, {self.num_envs}), got {r.tolist()}")
+        return r
+
+    def _check_actions(self, actions: Any) -> np.ndarray:
+        a = np.asarray(actions)
+        if a.shape != self._act_shape:
+            if a.shape == self._act_shape[1:] and self.num_envs == 1:
+                a = a[None]
+            else:
+                raise ValueError(f"actions must have shape {self._act_shape}, got {a.shape}")
+        if a.dtype.kind not in "fiu":
+            raise ValueError(f"actions must be a float array, got dtype {a.dtype}")
+        if a.dtype.kind != "f":
+            a = a.astype(np.float64)
+        if not np.isfinite(a).all():
+            bad = np.flatnonzero(~np.isfinite(a).all(axis=1))
+            raise ValueError(f"actions contain NaN/Inf in rows {bad[:10].tolist()}")
+        return a
+
+    def _do_reset_groups(self, groups: np.ndarray) -> np.ndarray:
+        """Re-seed `groups`; return their rows."""
+        rows = self.group_rows(groups)
+        if groups.size:
+            self._b_reset_groups(groups)
+            self._elapsed[rows] = 0
+            self._pending[groups] = False
+        return rows
+
+    # ------------------------------------------------------------------ public API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Re-seed every group (or the groups of ``options["reset_mask"]``); return (obs, info)."""
+        if seed is not None:
+            self._seed = seed
+            self._rng = np.random.default_rng(seed)
+        groups = np.arange(self.num_groups)
+        if options and "reset_mask" in options and not self._needs_first_reset:
+            mask = self._check_rows(np.asarray(options["reset_mask"], bool), "reset_mask")
+            groups = np.unique(mask // self.group_size)
+        self._do_reset_groups(groups)
+        self._needs_first_reset = False
+        return self._obs.copy(), {}
+
+    def reset_groups(self, group_ids: Any) -> np.ndarray:
+        """Fresh start states for `group_ids` (each copied to its G rows); return obs of all rows."""
+        groups = self._check_groups(group_ids)
+        self._do_reset_groups(groups)
+        return self._obs.copy()
+
+    def step(
+        self, actions: Any
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Step every row with `actions` (num_envs, act_dim); see the module doc for episode ends."""
+        a = self._check_actions(actions)
+        if self._needs_first_reset:
+            raise ValueError("call reset() before step()")
+        pending = np.flatnonzero(self._pending)
+        obs, reward, terminated, info, diverged = self._b_step(a)
+        if pending.size:
+            diverged[self.group_rows(pending)] = False  # reset below anyway
+        self._elapsed += 1
+        truncated = (
+            self._elapsed >= self.max_episode_steps
+            if self.max_episode_steps
+            else np.zeros(self.num_envs, bool)
+        )
+        if diverged.any():
+            self.diverged_count += int(diverged.sum())
+            reward = np.where(diverged, 0.0, reward)
+            terminated = terminated & ~diverged
+            truncated = truncated | diverged
+            self._do_reset_groups(np.unique(np.flatnonzero(diverged) // self.group_size))
+            obs = self._obs
+        info["diverged"] = diverged
+        if pending.size:  # next_step: these groups ended last step; reset instead of stepping
+            rows = self._do_reset_groups(pending)
+            obs = self._obs
+            reward[rows] = 0.0
+            terminated[rows] = False
+            truncated[rows] = False
+            if "is_success" in info:
+                info["is_success"] = np.array(info["is_success"], bool)
+                info["is_success"][rows] = False
+        if self.autoreset_mode != "disabled":
+            done = terminated | truncated
+            gdone = done.reshape(self.num_groups, self.group_size).any(axis=1)
+            if gdone.any():
+                truncated = truncated | (np.repeat(gdone, self.group_size) & ~terminated)
+                ended = np.flatnonzero(gdone)
+                if self.autoreset_mode == "next_step":
+                    self._pending[ended] = True
+                else:
+                    info["final_obs"] = obs.copy()
+                    info["_final_obs"] = np.repeat(gdone, self.group_size)
+                    self._do_reset_groups(ended)
+                    obs = self._obs
+        return obs.copy(), reward, terminated, truncated, info
+
+    def clone_state(self, src_rows: Any, dst_rows: Any) -> np.ndarray:
+        """Copy exact physics + episode state (task state, step count) of src rows into dst rows.
+
+        `src_rows` broadcasts against `dst_rows` (one source to many). Returns the obs of all rows.
+        """
+        dst = self._check_rows(dst_rows, "dst_rows")
+        src = np.broadcast_to(self._check_rows(src_rows, "src_rows"), dst.shape).copy()
+        keep = src != dst  # copying a row onto itself is a no-op
+        src, dst = src[keep], dst[keep]
+        if np.unique(dst).size != dst.size:
+            raise ValueError(f"dst_rows has repeated rows: {dst.tolist()}")
+        if np.intersect1d(src, dst).size:
+            raise ValueError("src_rows and dst_rows overlap; copy through get_state/set_state")
+        self._b_copy(src, dst)
+        self._elapsed[dst] = self._elapsed[src]
+        self._obs[dst] = self._obs[src]
+        self._clear_pending(dst)
+        return self._obs.copy()
+
+    def _clear_pending(self, rows: np.ndarray) -> None:
+        """Groups whose rows were all overwritten no longer wait for a next_step reset."""
+        covered = np.bincount(rows // self.group_size, minlength=self.num_groups)
+        self._pending[covered >= self.group_size] = False
+
+    def get_state(self, rows: Any = None) -> dict[str, Any]:
+        """Exportable snapshot of `rows` (default all): physics, task state, counters, last obs."""
+        r = np.arange(self.num_envs) if rows is None else self._check_rows(rows)
+        snap = self._b_get(r)
+        snap.update(env_id=self.env_id, elapsed=self._elapsed[r].copy(), obs=self._obs[r].copy())
+        return snap
+
+    def set_state(self, rows: Any, snap: dict[str, Any]) -> np.ndarray:
+        """Load a `get_state` snapshot (same env id/options) into `rows`; return obs of all rows."""
+        r = self._check_rows(rows)
+        if snap.get("env_id") != self.env_id:
+            raise ValueError(f"snapshot is of {snap.get('env_id')!r}, this env is {self.env_id!r}")
+        if len(snap["elapsed"]) != len(r):
+            raise ValueError(f"snapshot holds {len(snap['elapsed'])} rows, got {len(r)} rows")
+        self._b_set(r, snap)
+        self._elapsed[r] = snap["elapsed"]
+        self._obs[r] = snap["obs"]
+        self._clear_pending(np.unique(r))
+        self._needs_first_reset = False
+        return self._obs.copy()
+
+    @property
+    def elapsed_steps(self) -> np.ndarray:
+        """Steps since each row's episode start (copy)."""
+        return self._elapsed.copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.env_id}, num_groups={self.num_groups}, "
+            f"group_size={self.group_size})"
+        )

@@ -1,0 +1,40 @@
+"""`make_group_env`: one entry point for batched tasks and the generic Gymnasium path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simrl.sim.group_env import GroupEnv, check_sizes
+from simrl.sim.registry import check_env_id, get_task
+
+
+def make_group_env(
+    env_id: str,
+    num_groups: int = 1,
+    group_size: int = 1,
+    seed: int | None = 0,
+    num_threads: int = 1,
+    autoreset_mode: str = "next_step",
+    **task_options: Any,
+) -> GroupEnv:
+    """Build a grouped vector env of `num_groups * group_size` rows (see `simrl.sim.group_env`).
+
+    Batched tasks (`available_envs()` lists them first) run on one `mujoco.batch.Batch` on
+    `num_threads` threads; any other Gymnasium MuJoCo v5 id runs one Gymnasium env per row.
+    `task_options` go to the task class (or to `gymnasium.make` on the generic path).
+    Arguments are checked before anything is built.
+    """
+    check_env_id(env_id)
+    check_sizes(num_groups, group_size, num_threads, autoreset_mode)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    task_cls = get_task(env_id)
+    if task_cls is not None:
+        from simrl.sim.batch_env import GroupVecEnv
+
+        return GroupVecEnv(
+            task_cls, num_groups, group_size, seed, num_threads, autoreset_mode, **task_options
+        )
+    from simrl.sim.generic import GymGroupVecEnv
+
+    return GymGroupVecEnv(env_id, num_groups, group_size, seed, autoreset_mode, **task_options)

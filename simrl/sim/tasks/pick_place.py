@@ -1,0 +1,72 @@
+"""simrl/PickPlace-v0: grasp the 4 cm cube and place it at a random goal, half of them in the air.
+
+Scene `envs/pick_place.xml` (arm of `arm_common.xml`, a free 4 cm, 50 g cube, a goal marker).
+Control: see `simrl.sim.tasks.arm` (3-D end-effector displacement, <= 2.5 cm per step, plus the
+gripper command a[3]: -1 closed .. +1 open; 25 Hz). Episodes: 100 steps (4 s), truncation only.
+
+Observation (39, float64): as simrl/Push-v0: arm joint angles (5), finger positions (2), arm
+joint velocities (5), finger velocities (2), grip point (3), cube position (3), quaternion (4),
+linear (3) and angular (3) velocity, cube - grip point (3), goal (3), goal - cube (3).
+Reward (dense): -d_goal - 0.5 * d_grip + 1.0 * success (d_goal: cube to goal, d_grip: grip point
+to cube, m). With `sparse=True`: 1.0 on solved steps, else 0.0.
+Success (`info["is_success"]`): d_goal < 0.05 m. `info["distance"]` holds d_goal.
+Reset: grip point at rest at (0.30, 0.00, 0.20) + U(-3, 3) cm per axis, fingers open; cube at rest,
+yaw 0, uniform in x [0.25, 0.45], y [-0.15, 0.15]; goal x, y in the same range, at least 10 cm
+from the cube, height z = 0.02 (on the table) with probability 0.5, else U(0.06, 0.25) m.
+Option `domain_randomization` (see `simrl.sim.tasks.arm.CubeTask`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+from simrl.sim.registry import register_task
+from simrl.sim.tasks.arm import CUBE_HALF, FINGER_OPEN, CubeTask
+
+SUCCESS_DIST = 0.05
+AIR_PROB = 0.5
+AIR_Z = (0.06, 0.25)
+
+
+@register_task
+class PickPlaceTask(CubeTask):
+    """Pick the cube up and place it at a goal, on the table or in the air (module docstring)."""
+
+    id = "simrl/PickPlace-v0"
+    xml = "pick_place.xml"
+    max_episode_steps = 100
+    render_camera = "overview"
+    use_gripper = True
+
+    def __init__(self, model: mujoco.MjModel, num_envs: int, **options: Any) -> None:
+        super().__init__(model, num_envs, **options)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (39,), np.float64)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+
+    def reset_rows(self, batch: Any, rows: np.ndarray, rng: np.random.Generator) -> None:
+        self.reset_arm(batch, rows, rng, fingers=FINGER_OPEN)
+        cube = self.reset_cube(rows, rng)
+        xy = self.draw_table_xy(cube[:, :2], rng)
+        air = rng.uniform(size=len(rows)) < AIR_PROB
+        z = np.where(air, rng.uniform(*AIR_Z, size=len(rows)), CUBE_HALF)
+        goal = np.concatenate([xy, z[:, None]], axis=1)
+        self.episode_state["goal"][rows] = goal
+        self.set_goal_marker(rows, goal)
+
+    def post_step(
+        self, batch: Any, actions: np.ndarray, pre: Any
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        cube = self.cube_pos()
+        d_goal = np.linalg.norm(self.episode_state["goal"] - cube, axis=1)
+        d_grip = np.linalg.norm(cube - self.grip_pos(), axis=1)
+        success = d_goal < SUCCESS_DIST
+        reward = self.reward(-d_goal - 0.5 * d_grip + success, success)
+        return reward, np.zeros(self.num_envs, bool), {"is_success": success, "distance": d_goal}
+
+    def observe(self, batch: Any) -> np.ndarray:
+        grip = self.grip_pos()
+        return np.concatenate([self.proprio(), grip, self.cube_obs(grip)], axis=1)

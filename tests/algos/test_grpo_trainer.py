@@ -1,0 +1,150 @@
+"""GRPOTrainer on Reacher-v5: protocol, exact resume, NaN guard, vine branching, config errors."""
+
+import io
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from simrl.algos.base import RunConfig, Trainer
+from simrl.algos.grpo import GRPOConfig, make_trainer
+from simrl.nn import core_preset
+from simrl.sim.config import EnvConfig
+
+ENV = EnvConfig(id="Reacher-v5")
+
+
+def tiny(**kw):
+    base = dict(num_groups=4, group_size=4, minibatch_size=256, epochs=2)
+    base.update(kw)
+    return GRPOConfig(**base)
+
+
+def trainer(cfg=None, seed=0, **run_kw):
+    run = RunConfig(seed=seed, total_env_steps=10_000, **run_kw)
+    return make_trainer(ENV, core_preset("small"), cfg or tiny(), run)
+
+
+def params(tr):
+    return torch.cat([p.detach().reshape(-1) for p in tr.policy.parameters()])
+
+
+def test_protocol_and_metrics():
+    tr = trainer()
+    assert isinstance(tr, Trainer)
+    m = tr.iterate()
+    for key in ("return_mean", "success_rate", "env_steps", "update_time_s", "rollout_time_s",
+                "kl", "clip_frac", "entropy", "grad_norm", "zero_var_frac", "group_return_std",
+                "nonfinite_updates", "nonfinite_consecutive", "peak_learner_memory_bytes"):
+        assert key in m, key
+    assert tr.env_steps == 16 * 50 == m["env_steps"] and tr.iteration == 1
+    assert math.isnan(m["success_rate"]) and m["zero_var_frac"] == 0.0
+    a = tr.act(np.zeros((3, 10)))
+    assert a.shape == (3, 2) and np.all(np.abs(a) <= 1)
+    stats = tr.learner_stats()
+    assert stats["params_trainable"] == sum(p.numel() for p in tr.policy.parameters())
+    assert stats["optimizer_state_bytes"] > 0 and stats["peak_learner_memory_bytes"] > 0
+    # 2x64 tanh MLP on 10 inputs + 2-dim mean head: fwd 2*(10*64 + 64*64 + 64*2) per sample, bwd ~2x
+    assert 3 * 2 * (640 + 4096 + 128) * 0.9 < stats["learner_flops_per_sample"] < 3 * 2 * 4864 * 1.1
+    assert stats["precision_effective"] == "fp32"
+
+
+def test_resume_continues_the_same_run():
+    straight = trainer()
+    for _ in range(4):
+        straight.iterate()
+    first = trainer()
+    for _ in range(2):
+        first.iterate()
+    buf = io.BytesIO()
+    torch.save(first.state_dict(), buf)
+    buf.seek(0)
+    resumed = trainer()
+    resumed.load_state_dict(torch.load(buf, weights_only=True))
+    for _ in range(2):
+        resumed.iterate()
+    assert torch.equal(params(straight), params(resumed))
+    assert resumed.env_steps == straight.env_steps and resumed.iteration == 4
+    torch.testing.assert_close(
+        straight.policy.normalizer.mean, resumed.policy.normalizer.mean, atol=0, rtol=0
+    )
+
+
+def test_same_seed_same_run_and_other_seed_differs():
+    a, b, c = trainer(), trainer(), trainer(seed=1)
+    for t in (a, b, c):
+        t.iterate()
+    assert torch.equal(params(a), params(b))
+    assert not torch.equal(params(a), params(c))
+
+
+def test_nonfinite_update_is_skipped_and_counted(monkeypatch):
+    tr = trainer()
+    tr.iterate()
+    before = params(tr).clone()
+    real_loss = tr._loss
+
+    def nan_loss(*args, **kwargs):
+        loss, stats = real_loss(*args, **kwargs)
+        return loss * float("nan"), stats
+
+    monkeypatch.setattr(tr, "_loss", nan_loss)
+    m1 = tr.iterate()
+    m2 = tr.iterate()
+    assert torch.equal(params(tr), before)
+    assert m1["update_skipped"] == 1 and m2["nonfinite_consecutive"] == 2
+    assert m2["nonfinite_updates"] == 2
+    monkeypatch.setattr(tr, "_loss", real_loss)
+    m3 = tr.iterate()
+    assert m3["nonfinite_consecutive"] == 0 and m3["nonfinite_updates"] == 2
+
+
+def test_vine_branches_and_counts_its_steps():
+    cfg = tiny(num_groups=2, group_size=2, advantage="vine", vine_every=25, vine_samples=3)
+    tr = trainer(cfg)
+    m = tr.iterate()
+    # one branch point (t=25) for each of the 4 rows, 3 continuations of 25 steps each
+    assert m["vine_env_steps"] == 4 * 3 * 25
+    assert tr.env_steps == 4 * 50 + 4 * 3 * 25
+    assert math.isfinite(m["loss"])
+
+
+@pytest.mark.parametrize("kind", ["outcome", "process", "rloo"])
+def test_other_estimators_run(kind):
+    m = trainer(tiny(advantage=kind, loss_agg="sequence", beta=0.04, ref_update_every=1)).iterate()
+    assert math.isfinite(m["loss"]) and math.isfinite(m["kl"])
+
+
+def test_kl_reference_and_target_kl_early_stop():
+    tr = trainer(tiny(beta=0.1, target_kl=1e-9, epochs=4))
+    m = tr.iterate()
+    assert m["kl"] >= 0 and m["epochs_done"] == 0.0  # stopped after the first minibatch
+
+
+def test_load_state_rejects_mismatch():
+    tr = trainer()
+    with pytest.raises(ValueError, match="not a GRPO trainer state"):
+        tr.load_state_dict({"foo": 1})
+    other = make_trainer(ENV, core_preset("small", width=32), tiny(), RunConfig())
+    with pytest.raises(ValueError, match="does not match"):
+        tr.load_state_dict(other.state_dict())
+
+
+@pytest.mark.parametrize(
+    "field, value, match",
+    [
+        ("advantage", "gae", "GRPOConfig.advantage='gae' is not one of"),
+        ("scale", "max", "GRPOConfig.scale='max'"),
+        ("loss_agg", "sum", "GRPOConfig.loss_agg='sum'"),
+        ("squash", "sigmoid", "GRPOConfig.squash='sigmoid'"),
+        ("group_size", 1, "group_size=1 must be >= 2"),
+        ("epochs", 0, "GRPOConfig.epochs=0"),
+        ("gamma", 1.5, "GRPOConfig.gamma=1.5"),
+        ("lr", -1.0, "GRPOConfig.lr=-1.0"),
+    ],
+)
+def test_config_errors_are_one_line(field, value, match):
+    with pytest.raises(ValueError, match=match) as err:
+        GRPOConfig(**{field: value})
+    assert "\n" not in str(err.value)

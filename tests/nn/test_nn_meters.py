@@ -1,0 +1,95 @@
+"""Meters: FLOPs against 2*M*K*N by hand, CPU peak memory against known allocations, sizes."""
+
+import pytest
+import torch
+
+from simrl.nn import Core, PeakMemory, core_preset, count_flops, optimizer_state_bytes, param_count
+
+M, K, N = 32, 48, 16
+
+
+def test_linear_forward_flops():
+    lin = torch.nn.Linear(K, N)
+    assert count_flops(lin, torch.randn(M, K)) == 2 * M * K * N
+
+
+def test_linear_forward_backward_flops():
+    lin = torch.nn.Linear(K, N)
+
+    def fwd_bwd(x):
+        lin(x).sum().backward()
+
+    # forward GEMM + weight-gradient GEMM (input needs no grad)
+    assert count_flops(fwd_bwd, torch.randn(M, K)) == 2 * (2 * M * K * N)
+    # ... + input-gradient GEMM
+    assert count_flops(fwd_bwd, torch.randn(M, K, requires_grad=True)) == 3 * (2 * M * K * N)
+
+
+def test_core_forward_flops_hand_computed():
+    core = Core(10, core_preset("small"))
+    assert count_flops(core, torch.randn(M, 10)) == 2 * M * (10 * 64 + 64 * 64)
+
+
+def test_peak_memory_known_allocations():
+    with PeakMemory("cpu") as pm:
+        a = torch.empty(1000)  # 4000 B
+        b = torch.empty(2000)  # 8000 B, live 12000
+        del a  # live 8000
+        c = torch.empty(3000, dtype=torch.float64)  # 24000 B, live 32000 (peak)
+        v = c[:10]  # view: no new storage
+        c.add_(1.0)  # in place: no new storage
+        del c, v  # live 8000
+        d = torch.empty(500, dtype=torch.int16)  # 1000 B, live 9000
+    assert pm.method == "dispatch_storage"
+    assert pm.peak_bytes == 32000
+    assert pm.end_bytes == 9000
+    del b, d
+
+
+def test_peak_memory_ignores_tensors_from_before_the_block():
+    big = torch.zeros(100_000)
+    with PeakMemory() as pm:
+        big.mul_(2.0)  # in place on a pre-existing storage
+        small = big[:10] + 1  # 40 B new
+    assert pm.peak_bytes == 40
+    del small
+
+
+def test_peak_memory_sees_backward_and_optimizer_allocations():
+    lin = torch.nn.Linear(K, N)
+    opt = torch.optim.Adam(lin.parameters())
+    x = torch.randn(M, K)
+    with PeakMemory() as pm:
+        lin(x).sum().backward()
+        opt.step()
+    weights = (K * N + N) * 4
+    # still live at the end: grads (= weights) + Adam exp_avg, exp_avg_sq (= 2 x weights) + 2 steps
+    assert pm.end_bytes == 3 * weights + 2 * 4
+    assert pm.peak_bytes >= pm.end_bytes
+    assert optimizer_state_bytes(opt) == 2 * weights + 2 * 4
+
+
+def test_param_count_trainable_only():
+    core = Core(10, core_preset("small"))
+    core.net[0].weight.requires_grad_(False)
+    assert param_count(core) == 4864 - 640
+    assert param_count(core, trainable=False) == 4864
+
+
+def test_peak_memory_bad_device():
+    with pytest.raises(ValueError, match="cpu or cuda"):
+        PeakMemory("meta")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_peak_memory_cuda_known_allocation():
+    torch.empty(1, device="cuda")  # initialise the context outside the block
+    with PeakMemory("cuda") as pm:
+        a = torch.empty(1 << 20, device="cuda")  # 4 MiB
+        del a
+        b = torch.empty(1 << 19, device="cuda")  # 2 MiB
+    assert pm.method == "cuda_max_memory_allocated"
+    assert pm.peak_bytes == 4 << 20
+    assert pm.end_bytes == 2 << 20
+    del b

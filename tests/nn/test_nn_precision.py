@@ -1,0 +1,197 @@
+"""Precision resolution (auto/fp32/bf16/fp8, fallback, strict) and the FP8 path.
+
+FP8 numerics are checked with torchao's emulation on CPU against the fp32 network: E4M3 keeps 3
+mantissa bits (rounding error up to 2^-4 = 6.25% per element, ~3.6% rms), so a GEMM output is off by
+about 5e-2 relative; through a 2-block residual core plus final LayerNorm we allow 0.1.
+The `gpu` tests run the real (non-emulated) FP8 kernels and are skipped without CUDA.
+"""
+
+import copy
+import logging
+
+import pytest
+import torch
+
+from simrl.nn import Core, GaussianHead, core_preset
+from simrl.nn import precision as P
+from simrl.nn.precision import PrecisionPlan, resolve_precision
+
+FP8_OUT_REL_ERR = 0.1  # emulated E4M3, base core, vs fp32
+FP8_GRAD_COS = 0.98
+
+
+def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a.float() - b.float()).norm() / b.float().norm()).item()
+
+
+def test_auto_is_fp32_on_cpu():
+    plan = resolve_precision("auto", device="cpu")
+    assert (plan.requested, plan.effective, plan.recipe) == ("auto", "fp32", None)
+    assert isinstance(plan.autocast(), type(P.contextlib.nullcontext()))
+
+
+def test_fp8_on_cpu_falls_back_with_one_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="simrl.nn.precision"):
+        plan = resolve_precision("fp8", device="cpu")
+    assert (plan.requested, plan.effective) == ("fp8", "fp32")
+    assert plan.fell_back
+    assert len(caplog.records) == 1
+    msg = caplog.records[0].getMessage()
+    assert "fp8" in msg and "8.9" in msg and "\n" not in msg
+    assert plan.as_dict()["precision_requested"] == "fp8"
+    assert plan.as_dict()["precision_effective"] == "fp32"
+
+
+def test_strict_raises_naming_value_and_reason():
+    with pytest.raises(ValueError, match=r"precision='fp8' unsupported on cpu \(strict\): .*8\.9"):
+        resolve_precision("fp8", device="cpu", strict=True)
+
+
+def test_bf16_on_cpu_follows_native_support(monkeypatch, caplog):
+    monkeypatch.setattr(P, "cpu_has_bf16", lambda: False)
+    with caplog.at_level(logging.WARNING, logger="simrl.nn.precision"):
+        plan = resolve_precision("bf16", device="cpu")
+    assert plan.effective == "fp32" and len(caplog.records) == 1
+    monkeypatch.setattr(P, "cpu_has_bf16", lambda: True)
+    plan = resolve_precision("bf16", device="cpu")
+    assert plan.effective == "bf16"
+    with plan.autocast():
+        y = torch.nn.Linear(16, 16)(torch.randn(2, 16))
+    assert y.dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"requested": "fp16"}, "precision='fp16' is not one of ['auto', 'fp32', 'bf16', 'fp8']"),
+        ({"recipe": "blockwise"}, "fp8_recipe='blockwise' is not one of"),
+        ({"device": "tpu"}, "device='tpu' is not one of"),
+    ],
+)
+def test_bad_names_one_line(kwargs, needle):
+    with pytest.raises(ValueError) as err:
+        resolve_precision(**kwargs)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+def test_fp32_prepare_is_noop():
+    core = Core(8, core_preset("small"))
+    before = copy.deepcopy(core.state_dict())
+    assert resolve_precision("fp32").prepare(core) is core
+    assert all(type(m) is torch.nn.Linear for m in core.modules() if isinstance(m, torch.nn.Linear))
+    for k, v in core.state_dict().items():
+        assert torch.equal(v, before[k])
+
+
+def _fp8_pair(recipe="tensorwise"):
+    torch.manual_seed(0)
+    ref = Core(23, core_preset("base"))
+    core = copy.deepcopy(ref)
+    plan = resolve_precision("fp8", device="cpu", recipe=recipe, emulate=True)
+    assert (plan.effective, plan.recipe, plan.emulate) == ("fp8", recipe, True)
+    plan.prepare(core)
+    return ref, core
+
+
+def test_fp8_converts_only_core_linears_divisible_by_16():
+    float8 = P.import_torchao_float8()
+    ref, core = _fp8_pair()
+    converted = [
+        n for n, m in core.named_modules() if isinstance(m, float8.float8_linear.Float8Linear)
+    ]
+    # the 23 -> 256 input projection stays high precision; the 4 block Linears are converted
+    assert converted == ["net.1.fc1", "net.1.fc2", "net.2.fc1", "net.2.fc2"]
+    assert type(core.net[0]) is torch.nn.Linear
+    assert list(core.state_dict()) == list(ref.state_dict())  # checkpoints stay compatible
+    assert all(p.dtype == torch.float32 for p in core.parameters())  # fp32 master weights
+
+    # heads in a bigger module stay untouched
+    policy = torch.nn.ModuleDict(
+        {"core": Core(23, core_preset("base")), "head": GaussianHead(256, 4)}
+    )
+    resolve_precision("fp8", emulate=True).prepare(policy)
+    assert type(policy["head"].mean) is torch.nn.Linear
+
+
+def test_fp8_prepare_needs_a_core():
+    with pytest.raises(ValueError, match="holds no Core"):
+        resolve_precision("fp8", emulate=True).prepare(torch.nn.Linear(16, 16))
+
+
+@pytest.mark.parametrize("recipe", ["tensorwise", "rowwise"])
+def test_fp8_emulated_output_and_gradients_close_to_fp32(recipe):
+    ref, core = _fp8_pair(recipe)
+    x = torch.randn(512, 23)
+    y_ref, y = ref(x), core(x)
+    assert rel_err(y, y_ref) < FP8_OUT_REL_ERR
+    (y_ref**2).mean().backward()
+    (y**2).mean().backward()
+    for name in ("net.1.fc1.weight", "net.2.fc2.weight"):
+        g_ref = dict(ref.named_parameters())[name].grad.flatten()
+        g = dict(core.named_parameters())[name].grad.flatten()
+        assert torch.nn.functional.cosine_similarity(g, g_ref, dim=0).item() > FP8_GRAD_COS
+
+
+def test_fp8_emulated_training_reduces_loss():
+    torch.manual_seed(1)
+    _, core = _fp8_pair()
+    head = torch.nn.Linear(256, 1)
+    opt = torch.optim.Adam([*core.parameters(), *head.parameters()], lr=1e-3)
+    x = torch.randn(256, 23)
+    target = torch.sin(x[:, :1] * 2.0)
+    losses = []
+    for _ in range(30):
+        loss = torch.nn.functional.mse_loss(head(core(x)), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(s["exp_avg"].dtype == torch.float32 for s in opt.state.values())  # fp32 optimizer
+
+
+def test_plan_is_a_frozen_record():
+    plan = resolve_precision("fp32")
+    assert isinstance(plan, PrecisionPlan)
+    with pytest.raises(AttributeError):
+        plan.effective = "bf16"
+
+
+needs_fp8_gpu = pytest.mark.skipif(
+    not (torch.cuda.is_available() and torch.cuda.get_device_capability() >= (8, 9)),
+    reason="needs a CUDA GPU with compute capability >= 8.9",
+)
+
+
+@pytest.mark.gpu
+@needs_fp8_gpu
+@pytest.mark.parametrize("recipe", ["tensorwise", "rowwise"])
+@pytest.mark.parametrize("compile", [False, True])
+def test_fp8_real_gpu_matches_bf16(recipe, compile):
+    torch.manual_seed(0)
+    ref = Core(64, core_preset("large")).cuda()
+    core = copy.deepcopy(ref)
+    plan = resolve_precision("fp8", device="cuda", recipe=recipe, strict=True, compile=compile)
+    assert plan.effective == "fp8" and not plan.emulate
+    plan.prepare(core)
+    bf16 = resolve_precision("bf16", device="cuda", strict=True)
+    x = torch.randn(4096, 64, device="cuda")
+    with bf16.autocast():
+        y_ref = ref(x)
+    with plan.autocast():
+        y = core(x)
+    assert rel_err(y, y_ref) < FP8_OUT_REL_ERR
+    with bf16.autocast():
+        (y_ref.float() ** 2).mean().backward()
+    with plan.autocast():
+        (y.float() ** 2).mean().backward()
+    g_ref = ref.net[1].fc1.weight.grad.flatten().float()
+    g = core.net[1].fc1.weight.grad.flatten().float()
+    assert torch.nn.functional.cosine_similarity(g, g_ref, dim=0).item() > FP8_GRAD_COS
+
+
+@pytest.mark.gpu
+@needs_fp8_gpu
+def test_auto_and_fp8_resolution_on_gpu():
+    assert resolve_precision("auto", device="cuda").effective == "bf16"
+    assert resolve_precision("fp8", device="cuda", strict=True).effective == "fp8"
