@@ -74,11 +74,13 @@ def sync(device: torch.device) -> None:
 
 
 def step_flops(cfg, batch: int) -> int:
-    """FLOPs of one fwd+bwd(+Adam) step, counted on a small fp32 copy and scaled (linear in batch)."""
+    """FLOPs of one fwd+bwd step (Adam adds no GEMMs): counted on the meta device (no memory, no
+    compute) at a probe batch of 16, then scaled (every GEMM is linear in the batch)."""
     probe_batch = 16
-    core = Core(IN_DIM, cfg)
-    x = torch.randn(probe_batch, IN_DIM)
-    flops = count_flops(lambda: core(x).pow(2).mean().backward())
+    with torch.device("meta"):
+        core = Core(IN_DIM, cfg)
+        x = torch.randn(probe_batch, IN_DIM)
+        flops = count_flops(lambda: core(x).pow(2).mean().backward())
     return flops * batch // probe_batch
 
 
@@ -112,8 +114,11 @@ def measure(cfg, variant: Variant, batch: int, device: torch.device, args) -> di
         recipe=variant.recipe or "tensorwise",
         compile=variant.compile,
     )
+    if variant.compile:  # fresh, static-shape compile per configuration (no cache-limit fallback)
+        torch._dynamo.reset()
     torch.manual_seed(0)
-    core = plan.prepare(Core(IN_DIM, cfg).to(device))
+    with torch.device(device):  # initialise on the device: xl's orthogonal init is slow on CPU
+        core = plan.prepare(Core(IN_DIM, cfg))
     opt = torch.optim.Adam(core.parameters(), lr=1e-4, fused=device.type == "cuda")
     x = torch.randn(batch, IN_DIM, device=device)
 
@@ -232,6 +237,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="fewer batches and steps")
     p.add_argument("--no-fp8-numerics", action="store_true", help="skip the emulated-FP8 note")
     p.add_argument("--out", default=None, help="JSON output path (rewritten after every row)")
+    p.add_argument("--append", action="store_true", help="keep the rows already in --out")
     args = p.parse_args(argv)
     args.device = normalize_device(args.device)
     gpu = args.device.type == "cuda"
@@ -284,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         "rows": [],
         "fp8_emulated_numerics": {},
     }
+    if args.append and args.out and Path(args.out).exists():
+        previous = json.loads(Path(args.out).read_text())
+        result["rows"] = previous["rows"]
+        result["command"] = f"{previous['command']} ; {result['command']}"
     rows = result["rows"]
     for name in args.presets:
         cfg = core_preset(name)

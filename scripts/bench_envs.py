@@ -2,10 +2,11 @@
 
 Compares Gymnasium SyncVectorEnv, SB3 DummyVecEnv, simrl GroupVecEnv (1 and 2 threads) and bare
 `mujoco.batch.Batch.step` physics with no observation/reward work (the bound), for 64/256/1024 rows.
-Measurements are interleaved over repeats and the median is reported, because absolute speed on a
-shared machine drifts; the ratios are the result.
+Measurements are interleaved: each round measures every method once, ratios are taken within a
+round (so load drifts hit numerator and denominator alike) and the median over rounds is reported.
+`--profile` adds a cProfile of GroupVecEnv.step (Pusher-v5, 256 rows, 2 threads).
 
-    python scripts/bench_envs.py [--quick] [--out scripts/results/bench_envs.json]
+    python scripts/bench_envs.py [--quick] [--profile] [--out scripts/results/bench_envs.json]
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ from simrl.sim import make_group_env
 ENVS = ("Reacher-v5", "Pusher-v5")
 ROWS = (64, 256, 1024)
 METHODS = ("sync_vector_env", "sb3_dummy_vec_env", "group_1t", "group_2t", "bare_1t", "bare_2t")
+RATIOS = {  # name: (numerator, denominator)
+    "group_2t/sync": ("group_2t", "sync_vector_env"),
+    "group_2t/dummy": ("group_2t", "sb3_dummy_vec_env"),
+    "group_1t/bare_1t": ("group_1t", "bare_1t"),
+    "group_2t/bare_2t": ("group_2t", "bare_2t"),
+}
 
 
 def _timed(step: Callable[[int], None], n_rows: int, min_time: float) -> float:
@@ -110,10 +117,15 @@ def run(rows: tuple[int, ...], repeats: int, min_time: float) -> dict:
                 for m in METHODS:
                     samples[m].append(_timed(steps[m], n, min_time))
             med = {m: statistics.median(v) for m, v in samples.items()}
+            ratios = {
+                name: statistics.median(a / b for a, b in zip(samples[x], samples[y], strict=True))
+                for name, (x, y) in RATIOS.items()
+            }
             results[f"{env_id}/{n}"] = {
                 "env_id": env_id,
                 "rows": n,
                 "steps_per_s": med,
+                "ratios": ratios,
                 "samples": samples,
             }
             print(f"  measured {env_id} x {n}", file=sys.stderr, flush=True)
@@ -125,26 +137,45 @@ def table(results: dict) -> str:
         f"{'env':<11}{'rows':>6} | {'sync':>8}{'dummy':>8}{'grp1t':>8}{'grp2t':>8}"
         f"{'bare1t':>8}{'bare2t':>8} | {'g2/sync':>8}{'g2/dummy':>9}{'g1/bare1':>9}{'g2/bare2':>9}"
     )
-    lines = ["env-steps/s (median), ratios", head, "-" * len(head)]
+    lines = ["env-steps/s (median over rounds); ratios: median of per-round ratios", head]
+    lines.insert(2, "-" * len(head))
     for r in results.values():
         s = r["steps_per_s"]
         vals = "".join(f"{s[m]:>8.0f}" for m in METHODS)
-        ratios = (
-            f"{s['group_2t'] / s['sync_vector_env']:>8.2f}"
-            f"{s['group_2t'] / s['sb3_dummy_vec_env']:>9.2f}"
-            f"{s['group_1t'] / s['bare_1t']:>9.2f}"
-            f"{s['group_2t'] / s['bare_2t']:>9.2f}"
-        )
+        q = r["ratios"]
+        ratios = f"{q['group_2t/sync']:>8.2f}{q['group_2t/dummy']:>9.2f}"
+        ratios += f"{q['group_1t/bare_1t']:>9.2f}{q['group_2t/bare_2t']:>9.2f}"
         lines.append(f"{r['env_id']:<11}{r['rows']:>6} | {vals} | {ratios}")
     return "\n".join(lines)
+
+
+def profile_group_step(env_id: str = "Pusher-v5", n: int = 256, calls: int = 200) -> str:
+    """cProfile of GroupVecEnv.step: how much of a step is physics (mujoco._batch.step)."""
+    import cProfile
+    import io
+    import pstats
+
+    env = make_group_env(env_id, num_groups=n, seed=0, num_threads=2)
+    env.reset()
+    space = env.single_action_space
+    actions = np.random.default_rng(0).uniform(space.low, space.high, size=(16, n, 7))
+    prof = cProfile.Profile()
+    prof.enable()
+    for i in range(calls):
+        env.step(actions[i % 16])
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(8)
+    return out.getvalue()
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="64 and 256 rows, 1 repeat, 0.3 s")
     parser.add_argument("--out", type=Path, default=Path("scripts/results/bench_envs.json"))
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--min-time", type=float, default=1.0, help="seconds per measurement")
+    parser.add_argument("--repeats", type=int, default=5, help="rounds per configuration")
+    parser.add_argument("--min-time", type=float, default=0.5, help="seconds per measurement")
+    parser.add_argument("--profile", action="store_true", help="cProfile GroupVecEnv.step")
     args = parser.parse_args(argv)
     if args.repeats < 1 or args.min_time <= 0:
         raise SystemExit(
@@ -152,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     rows, repeats, min_time = ROWS, args.repeats, args.min_time
     if args.quick:
-        rows, repeats, min_time = (64, 256), 1, 0.3
+        rows, repeats, min_time = (64, 256), 2, 0.2
     results = run(rows, repeats, min_time)
     text = table(results)
     print(text)
@@ -173,6 +204,9 @@ def main(argv: list[str] | None = None) -> None:
         "results": results,
         "table": text,
     }
+    if args.profile:
+        payload["profile"] = profile_group_step()
+        print(payload["profile"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2))

@@ -1,9 +1,10 @@
 """SB3 PPO learning curves (success rate) on the suite's arm tasks, batched through SB3VecEnv.
 
 Standard SB3 PPO settings (MlpPolicy 2x64 tanh, lr 3e-4, 2048 steps per rollout, batch 64,
-10 epochs, gamma 0.99, GAE 0.95, clip 0.2), 16 rows of the batched env, observations and rewards
-normalised by VecNormalize as rl-zoo does for MuJoCo tasks (--no-normalize: off). Every `--eval-every` env steps the deterministic policy is evaluated on a fresh
-batch of `--eval-episodes` seeded episodes (success = `is_success` at the last step).
+10 epochs, gamma 0.99, GAE 0.95, clip 0.2), 16 rows of the batched env, no observation or reward
+normalisation (--normalize: VecNormalize, as rl-zoo does for MuJoCo tasks). Every `--eval-every`
+env steps the deterministic policy is evaluated on a fresh batch of `--eval-episodes` seeded
+episodes (success = `is_success` at the last step).
 
     nice -n 10 python scripts/bench_tasks_ppo.py --tasks reach --steps 200000
     nice -n 10 python scripts/bench_tasks_ppo.py --tasks push pick_place --steps 100000
@@ -161,7 +162,9 @@ def main() -> None:
     parser.add_argument("--eval-episodes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--no-normalize", action="store_true", help="no VecNormalize (obs and reward, rl-zoo style)"
+        "--normalize",
+        action="store_true",
+        help="wrap in VecNormalize (obs and reward, rl-zoo style)",
     )
     parser.add_argument("--out", type=Path, default=Path("scripts/results/tasks_ppo.json"))
     args = parser.parse_args()
@@ -174,7 +177,13 @@ def main() -> None:
     for task in args.tasks:
         print(f"PPO on {TASKS[task]} for {args.steps} env steps", flush=True)
         results[task] = run(
-            task, args.steps, args.n_envs, args.eval_every, args.eval_episodes, args.seed
+            task,
+            args.steps,
+            args.n_envs,
+            args.eval_every,
+            args.eval_episodes,
+            args.seed,
+            args.normalize,
         )
         write_json(args.out, results)
     print(f"\n{'task':<12} {'env steps':>10} {'wall s':>8} {'final success':>14} {'best':>6}")

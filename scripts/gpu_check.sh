@@ -4,16 +4,16 @@
 #
 #   1. here, with network:   bash scripts/gpu/fetch_wheels.sh        # -> build/gpu_wheels (3.4 MB)
 #   2. device tool `run`:    command "bash scripts/gpu_check.sh", carry ["build/gpu_wheels"],
-#                            timeout_s 540 (the steps' budgets add up to 480 s)
+#                            timeout_s 480 (env check ~20 s + nn steps 380 s; the total caps at 420 s)
 #   3. results come back from $OUT: gpu_check.log (everything printed), nn_tests.xml,
-#      bench_core_gpu.json (large/xl, bf16 vs fp8) and bench_core_gpu_small.json (small/base).
+#      bench_core_gpu.json (xl, large, base, small: bf16 vs fp8 rows).
 #
 # Dry run on a CPU box (checks the offline install and every step's plumbing, GPU tests skip):
 #   SIMRL_GPU_DRYRUN=1 OUT=/tmp/gpu_out bash scripts/gpu_check.sh
 #
 # Steps: every scripts/gpu/[0-9][0-9]-*.sh, in name order, run from the repo root with OUT, PYTHON
 # and PYTHONPATH set. A step's '# budget_s: N' line caps its run time (default 120 s); the whole
-# script stops starting steps once SIMRL_GPU_TOTAL_S (default 480 s) is spent. To add a step (e.g.
+# script stops starting steps once SIMRL_GPU_TOTAL_S (default 420 s) is spent. To add a step (e.g.
 # the GRPO-vs-PPO GPU comparison), drop in 30-name.sh (+ 30-name.req listing the exact wheel pins
 # it needs, fetched by step 1). $OUT returns at most 8 files, 2 folders deep: write few files.
 set -uo pipefail
@@ -24,9 +24,9 @@ export PYTHON="${PYTHON:-python3}" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 WHEELS="${SIMRL_GPU_WHEELS:-build/gpu_wheels}"
 SITE="${SIMRL_GPU_SITE:-/tmp/simrl_gpu_site}"
-TOTAL="${SIMRL_GPU_TOTAL_S:-480}"
-LOG="$OUT/gpu_check.log"
-exec > >(tee -a "$LOG") 2>&1
+TOTAL="${SIMRL_GPU_TOTAL_S:-420}"
+
+main() {
 T0=$SECONDS
 
 echo "== simrl gpu_check $(date -u +%FT%TZ) dryrun=${SIMRL_GPU_DRYRUN:-0}"
@@ -46,8 +46,8 @@ if torch.cuda.is_available():
     print(f"gpu {torch.cuda.get_device_name()}, capability {torch.cuda.get_device_capability()}")
 from simrl.nn.precision import import_torchao_float8, resolve_precision
 try:
+    import_torchao_float8()  # first: it mutes torchao's import-time noise
     import torchao
-    import_torchao_float8()
     print(f"torchao {torchao.__version__} float8 ok")
 except ImportError as exc:
     print(f"torchao: {exc}")
@@ -58,17 +58,19 @@ for req in ("auto", "bf16", "fp8"):
 PY
 
 declare -a SUMMARY=()
+FAIL=0
 for step in scripts/gpu/[0-9][0-9]-*.sh; do
   left=$((TOTAL - (SECONDS - T0)))
   budget=$(sed -n 's/^# budget_s: *\([0-9]\+\).*/\1/p' "$step" | head -1)
   budget=${budget:-120}
-  if [ "$left" -lt 20 ]; then SUMMARY+=("$step: not run (total budget spent)"); continue; fi
+  if [ "$left" -lt 20 ]; then SUMMARY+=("$step: not run (total budget spent)"); FAIL=1; continue; fi
   [ "$budget" -gt "$left" ] && budget=$left
   echo; echo "== $step (budget ${budget}s, $((SECONDS - T0))s elapsed)"
   s0=$SECONDS
   timeout --kill-after=10 "$budget" bash "$step"
   rc=$?
   status="rc=$rc"; [ "$rc" = 124 ] && status="TIMED OUT after ${budget}s"
+  [ "$rc" = 0 ] || FAIL=1
   SUMMARY+=("$step: $status in $((SECONDS - s0))s")
 done
 
@@ -87,3 +89,8 @@ for f in sorted(pathlib.Path(os.environ["OUT"]).glob("bench_core*.json")):
             print(f"    {r['preset']:6} {r['variant']:24} b={r['batch']:<6} {r['tflops']:8.1f} TFLOP/s"
                   f"  x{rs or 0:.2f} / x{rf or 0:.2f}")
 PY
+return "$FAIL"
+}
+
+main 2>&1 | tee -a "$OUT/gpu_check.log"
+exit "${PIPESTATUS[0]}"

@@ -22,8 +22,8 @@ from simrl.sim import make_group_env  # noqa: E402
 from simrl.sim.tasks.scripted import scripted_policy  # noqa: E402
 
 TASKS = {"reach": "simrl/Reach-v0", "push": "simrl/Push-v0", "pick_place": "simrl/PickPlace-v0"}
-STILL_STEP = {"reach": 12, "push": 40, "pick_place": 30}  # step of the still frame
-SEEDS = {"reach": 1, "push": 2, "pick_place": 0}
+STILL_STEP = {"reach": 12, "push": 40, "pick_place": 35}  # step of the still frame
+SEEDS = {"reach": 1, "push": 2, "pick_place": 1}  # pick_place 1: goal in the air
 
 
 def save_png(path: Path, image: np.ndarray) -> None:
@@ -84,7 +84,7 @@ def main() -> None:
             import imageio.v2 as imageio
 
             path = args.out / f"{name}.mp4"
-            imageio.mimsave(path, [frames[s] for s in steps], fps=25)
+            imageio.mimsave(path, [frames[s] for s in steps], fps=25, macro_block_size=1)
             print(f"wrote {path}")
 
 

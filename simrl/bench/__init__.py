@@ -1,0 +1,20 @@
+"""GRPO-vs-PPO comparison: run both side by side, meter them, write results.json, report.md, plots."""
+
+from simrl.bench.compare import BenchJob, collect, plan_jobs, run_jobs, write_results
+from simrl.bench.config import DEFAULT_THRESHOLDS, BenchConfig
+from simrl.bench.results import aggregate, goals, mean_curve, ratios, run_record
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "BenchConfig",
+    "BenchJob",
+    "aggregate",
+    "collect",
+    "goals",
+    "mean_curve",
+    "plan_jobs",
+    "ratios",
+    "run_jobs",
+    "run_record",
+    "write_results",
+]

@@ -125,9 +125,21 @@ TrainConfig = make_node(
     exclude=tuple(RUN_FIELDS_IN_PRECISION),
 )
 
+def usable_cpus() -> int:
+    """Cores this process may run on (affinity-aware where the OS tells)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 _RESOLVERS = {
     # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
     "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
+    # `${simrl.cpus:}` -> usable cores (launcher defaults)
+    "simrl.cpus": usable_cpus,
 }
 
 

@@ -46,7 +46,8 @@ def _hydra_state() -> tuple[bool, Any]:
 
 def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int:
     """Torch threads for a run when `num_threads=0`: all cores for a lone run (0 = torch default);
-    cores / parallel jobs for a joblib sweep; 1 per run on Ray; the task's CPUs under submitit.
+    cores / parallel jobs for a joblib sweep; Ray's per-task num_cpus; submitit's cpus_per_task
+    (1 for submitit_local without it, which starts all runs at once).
 
     Always explicit (never 0) in a sweep, because worker processes are reused between runs.
     """
@@ -61,8 +62,11 @@ def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int
     if "Ray" in target:
         remote = (launcher.get("ray") or {}).get("remote") or {}
         return max(1, int(remote.get("num_cpus", 1) or 1))
-    if "Submitit" in target or "submitit" in target:
-        return max(1, int(launcher.get("cpus_per_task", cpus) or cpus))
+    if "submitit" in target:
+        per_task = launcher.get("cpus_per_task")
+        if per_task:
+            return max(1, int(per_task))
+        return 1 if "LocalLauncher" in target else cpus  # local: all runs at once on this box
     if "BasicLauncher" in target:
         return _DEFAULT_THREADS  # sequential in this process: undo a previous run's setting
     return 1

@@ -12,7 +12,12 @@ with one warning line on a fallback (or a ValueError with ``strict=True``), and 
 ``plan.prepare(module)`` converts only the Linear layers inside ``Core`` modules whose dims are
 divisible by 16 (heads, norms and the odd-sized input projection stay in high precision; master
 weights and optimizer state stay fp32) and optionally compiles in place. ``plan.autocast()`` is a
-bf16 autocast for bf16 and (real) fp8 plans, a null context otherwise.
+bf16 autocast for bf16 and (real) fp8 plans, a null context otherwise. Run the forward of a
+prepared module under it: real FP8 GEMMs (rowwise in particular) need bf16 around them.
+
+FP8 shape rule (torch._scaled_mm): every GEMM's inner dim must be a multiple of 16. The Core's
+widths are, but the weight-gradient GEMM contracts over the batch, so training batches fed to an
+FP8 core must be multiples of 16 (forward-only calls, e.g. acting, take any batch size).
 """
 
 from __future__ import annotations
@@ -88,6 +93,8 @@ def normalize_device(device: str | torch.device = "cpu") -> torch.device:
         ) from None
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device={device!r} is not one of ['auto', 'cpu', 'cuda', 'cuda:N']")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available here; use 'cpu' or 'auto'")
     return dev
 
 
@@ -168,19 +175,15 @@ def _support(precision: str, dev: torch.device, recipe: str, emulate: bool) -> s
         if dev.type == "cuda":
             return None if torch.cuda.is_bf16_supported() else "this GPU has no bf16 support"
         return None if cpu_has_bf16() else "this CPU has no native bf16 (AVX512-BF16/AMX)"
-    # fp8
-    problem = _torchao_problem()
-    if problem:
-        return problem
-    if emulate:
-        return None
-    if dev.type != "cuda":
-        return "real FP8 needs a CUDA GPU of compute capability >= 8.9 (use emulate=True for CPU numerics)"
-    cap = torch.cuda.get_device_capability(dev)
-    need = FP8_MIN_CAPABILITY[recipe]
-    if cap < need:
-        return f"FP8 {recipe} needs CUDA capability >= {need[0]}.{need[1]}, this GPU has {cap[0]}.{cap[1]}"
-    return None
+    # fp8: the hardware first (the more fundamental reason), then torchao
+    if not emulate:
+        if dev.type != "cuda":
+            return "real FP8 needs a CUDA GPU of compute capability >= 8.9 (use emulate=True for CPU numerics)"
+        cap = torch.cuda.get_device_capability(dev)
+        need = FP8_MIN_CAPABILITY[recipe]
+        if cap < need:
+            return f"FP8 {recipe} needs CUDA capability >= {need[0]}.{need[1]}, this GPU has {cap[0]}.{cap[1]}"
+    return _torchao_problem()
 
 
 def resolve_precision(

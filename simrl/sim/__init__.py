@@ -14,10 +14,11 @@ if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
     os.environ["MUJOCO_GL"] = "egl"
 
 from simrl.sim.batch_env import GroupVecEnv
-from simrl.sim.group_env import AUTORESET_MODES, GroupEnv
+from simrl.sim.group_env import GroupEnv
 from simrl.sim.make import make_group_env
 from simrl.sim.registry import available_envs, discover_tasks, get_task, register_task
 from simrl.sim.task import Task, asset_path
+from simrl.sim.validate import AUTORESET_MODES
 
 discover_tasks()
 

@@ -18,6 +18,7 @@ import mujoco
 import numpy as np
 
 from simrl.sim.group_env import GroupEnv
+from simrl.sim.sampling import generator_from_state
 
 _INTEGRATION = mujoco.mjtState.mjSTATE_INTEGRATION
 _BAD_WARNINGS = [
@@ -120,6 +121,18 @@ class GymGroupVecEnv(GroupEnv):
             "np_random": [copy.deepcopy(self.envs[r].np_random) for r in rows.tolist()],
         }
 
+    def _b_export(self, rows: np.ndarray) -> dict[str, Any]:
+        """Checkpoint-safe rows: integration state + RNG states (no MjData objects).
+
+        Restoring it steps exactly; only derived fields that a reward reads before stepping (Ant's
+        x_position_before) are recomputed at the current state, not one substep back, so the
+        first reward after a restore may differ in the last digits.
+        """
+        return {
+            "state": np.stack([self.integration_state(r) for r in rows.tolist()]),
+            "np_random": [self.envs[r].np_random.bit_generator.state for r in rows.tolist()],
+        }
+
     def _b_set(self, rows: np.ndarray, snap: dict[str, Any]) -> None:
         for k, r in enumerate(rows.tolist()):
             env = self.envs[r]
@@ -128,7 +141,11 @@ class GymGroupVecEnv(GroupEnv):
             else:  # integration state only: exact stepping, derived fields recomputed
                 mujoco.mj_setState(env.model, env.data, snap["state"][k], _INTEGRATION)
                 mujoco.mj_forward(env.model, env.data)
-            env.np_random = copy.deepcopy(snap["np_random"][k])
+            rng = snap["np_random"][k]
+            if isinstance(rng, dict):
+                env.np_random = generator_from_state(rng)
+            else:
+                env.np_random = copy.deepcopy(rng)
 
     # ------------------------------------------------------------------ rendering
     def render(self, row: int = 0, width: int = 480, height: int = 480) -> np.ndarray:

@@ -19,8 +19,9 @@ Episode-end semantics (chosen so a group always shares one start state):
 - "disabled": nothing is reset automatically; call `reset_groups` (GRPO rollouts do). A row
   stepped past its end keeps simulating, its truncated flag stays True.
 - Divergence (NaN/Inf state, MuJoCo BADQACC/BADQPOS/BADQVEL/BADCTRL warnings, SimulationError): the
-  row's group is re-seeded at once in every mode, the row is reported ``truncated=True`` with
-  ``info["diverged"]`` True and reward 0; `diverged_count` counts such rows.
+  row's group is re-seeded at once in every mode, its rows are reported ``truncated=True``, with
+  ``info["diverged"]`` True and reward 0; `diverged_count` counts such rows. The diverged state is
+  never returned: obs (and same_step's final_obs) of those rows is the new start obs.
 """
 
 from __future__ import annotations
@@ -29,29 +30,10 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.vector import AutoresetMode
 from gymnasium.vector.utils import batch_space
 
-AUTORESET_MODES = {
-    "next_step": AutoresetMode.NEXT_STEP,
-    "same_step": AutoresetMode.SAME_STEP,
-    "disabled": AutoresetMode.DISABLED,
-}
-
-
-def check_sizes(num_groups: Any, group_size: Any, num_threads: Any, autoreset_mode: Any) -> None:
-    """One-line ValueErrors for bad layout arguments (before anything is built)."""
-    for name, value in (
-        ("num_groups", num_groups),
-        ("group_size", group_size),
-        ("num_threads", num_threads),
-    ):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if autoreset_mode not in AUTORESET_MODES:
-        raise ValueError(
-            f"autoreset_mode must be one of {sorted(AUTORESET_MODES)}, got {autoreset_mode!r}"
-        )
+from simrl.sim.sampling import generator_from_state
+from simrl.sim.validate import AUTORESET_MODES
 
 
 class GroupEnv(gym.vector.VectorEnv):
@@ -116,6 +98,10 @@ class GroupEnv(gym.vector.VectorEnv):
 
     def _b_set(self, rows: np.ndarray, snap: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _b_export(self, rows: np.ndarray) -> dict[str, Any]:
+        """Like `_b_get` but only arrays/dicts/lists/scalars (checkpoint-safe); default `_b_get`."""
+        return self._b_get(rows)
 
     # ------------------------------------------------------------------ helpers
     def group_rows(self, groups: np.ndarray) -> np.ndarray:
@@ -208,8 +194,10 @@ class GroupEnv(gym.vector.VectorEnv):
             self.diverged_count += int(diverged.sum())
             reward = np.where(diverged, 0.0, reward)
             terminated = terminated & ~diverged
+            groups = np.unique(np.flatnonzero(diverged) // self.group_size)
             truncated = truncated | diverged
-            self._do_reset_groups(np.unique(np.flatnonzero(diverged) // self.group_size))
+            truncated[self.group_rows(groups)] |= ~terminated[self.group_rows(groups)]
+            self._do_reset_groups(groups)
             obs = self._obs
         info["diverged"] = diverged
         if pending.size:  # next_step: these groups ended last step; reset instead of stepping
@@ -280,6 +268,40 @@ class GroupEnv(gym.vector.VectorEnv):
         self._clear_pending(np.unique(r))
         self._needs_first_reset = False
         return self._obs.copy()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Whole-env state for checkpoints: every row, the reset RNG, pending resets, counters.
+
+        Only numpy arrays, dicts, lists, strings and Python scalars: map arrays to tensors (and
+        back, or pass the tensors: `load_state_dict` takes array-likes) for torch weights_only.
+        """
+        rows = np.arange(self.num_envs)
+        return {
+            "env_id": self.env_id,
+            "num_envs": self.num_envs,
+            "rows": self._b_export(rows),
+            "elapsed": self._elapsed.copy(),
+            "obs": self._obs.copy(),
+            "pending": self._pending.copy(),
+            "rng": self._rng.bit_generator.state,
+            "diverged_count": self.diverged_count,
+            "needs_first_reset": self._needs_first_reset,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore `state_dict()` output into an env of the same id, options and layout."""
+        if state.get("env_id") != self.env_id or state.get("num_envs") != self.num_envs:
+            raise ValueError(
+                f"state is of {state.get('env_id')!r} x {state.get('num_envs')} rows, "
+                f"this env is {self.env_id!r} x {self.num_envs}"
+            )
+        self._b_set(np.arange(self.num_envs), state["rows"])
+        self._elapsed[:] = np.asarray(state["elapsed"])
+        self._obs[:] = np.asarray(state["obs"])
+        self._pending[:] = np.asarray(state["pending"])
+        self._rng = generator_from_state(state["rng"])
+        self.diverged_count = int(state["diverged_count"])
+        self._needs_first_reset = bool(state["needs_first_reset"])
 
     @property
     def elapsed_steps(self) -> np.ndarray:

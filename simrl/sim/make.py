@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from simrl.sim.group_env import GroupEnv, check_sizes
+from simrl.sim.group_env import GroupEnv
 from simrl.sim.registry import check_env_id, get_task
+from simrl.sim.validate import check_sizes
 
 
 def make_group_env(

@@ -51,13 +51,23 @@ def test_kl_k3_nonnegative_and_zero_at_equality():
     assert (kl_k3(logp, ref) >= 0).all()
     assert torch.equal(kl_k3(logp, logp), torch.zeros(1000))
     # k3 = r - log r - 1 with r = pi_ref / pi: r = e -> e - 2
-    torch.testing.assert_close(kl_k3(torch.tensor(0.0), torch.tensor(1.0)), torch.tensor(torch.e - 2))
+    torch.testing.assert_close(
+        kl_k3(torch.tensor(0.0), torch.tensor(1.0)), torch.tensor(torch.e - 2)
+    )
 
 
 def test_kl_term_gradient_pulls_toward_reference():
     logp = torch.tensor([0.0], requires_grad=True)
-    loss, stats = grpo_loss(logp, logp.detach(), torch.zeros(1), torch.ones(1), 0.2, 0.2,
-                            ref_logp=torch.tensor([0.5]), beta=1.0)
+    loss, stats = grpo_loss(
+        logp,
+        logp.detach(),
+        torch.zeros(1),
+        torch.ones(1),
+        0.2,
+        0.2,
+        ref_logp=torch.tensor([0.5]),
+        beta=1.0,
+    )
     (g,) = torch.autograd.grad(loss, logp)
     assert g.item() < 0  # minimising raises logp toward ref_logp
     assert stats["kl_ref"] > 0
@@ -88,8 +98,17 @@ def test_zero_variance_groups_get_no_kl_only_gradient():
     logp = torch.zeros(8, requires_grad=True)
     adv = torch.tensor([1.0, -1, 1, -1, 0, 0, 0, 0])
     wf, klf = w[:, :2].reshape(-1).float(), kl_w[:, :2].reshape(-1).float()
-    loss, _ = grpo_loss(logp, logp.detach(), adv, wf, 0.2, 0.2, ref_logp=torch.full((8,), 0.3),
-                        beta=0.5, kl_weight=klf)
+    loss, _ = grpo_loss(
+        logp,
+        logp.detach(),
+        adv,
+        wf,
+        0.2,
+        0.2,
+        ref_logp=torch.full((8,), 0.3),
+        beta=0.5,
+        kl_weight=klf,
+    )
     (g,) = torch.autograd.grad(loss, logp)
     assert (g[4:] == 0).all() and (g[:4] != 0).all()
     # asked for: the KL reaches them

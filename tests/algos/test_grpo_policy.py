@@ -69,7 +69,9 @@ def test_running_norm_matches_numpy_and_is_in_state_dict():
     np.testing.assert_allclose(norm.mean.numpy(), allx.mean(0), rtol=1e-12)
     np.testing.assert_allclose(norm.var.numpy(), allx.var(0), rtol=1e-10)
     out = norm(torch.as_tensor(allx)).numpy()
-    np.testing.assert_allclose(out, np.clip((allx - allx.mean(0)) / np.sqrt(allx.var(0) + 1e-8), -5, 5), rtol=1e-5)
+    np.testing.assert_allclose(
+        out, np.clip((allx - allx.mean(0)) / np.sqrt(allx.var(0) + 1e-8), -5, 5), rtol=1e-5
+    )
     sd = norm.state_dict()
     assert set(sd) == {"mean", "m2", "count"} and sd["mean"].dtype == torch.float64
     fresh = RunningNorm(4, clip=5.0)

@@ -22,7 +22,7 @@ def tiny(**kw):
 
 
 def trainer(cfg=None, seed=0, **run_kw):
-    run = RunConfig(seed=seed, total_env_steps=10_000, **run_kw)
+    run = RunConfig(seed=seed, total_env_steps=10_000, num_threads=1, **run_kw)
     return make_trainer(ENV, core_preset("small"), cfg or tiny(), run)
 
 
@@ -34,9 +34,22 @@ def test_protocol_and_metrics():
     tr = trainer()
     assert isinstance(tr, Trainer)
     m = tr.iterate()
-    for key in ("return_mean", "success_rate", "env_steps", "update_time_s", "rollout_time_s",
-                "kl", "clip_frac", "entropy", "grad_norm", "zero_var_frac", "group_return_std",
-                "nonfinite_updates", "nonfinite_consecutive", "peak_learner_memory_bytes"):
+    for key in (
+        "return_mean",
+        "success_rate",
+        "env_steps",
+        "update_time_s",
+        "rollout_time_s",
+        "kl",
+        "clip_frac",
+        "entropy",
+        "grad_norm",
+        "zero_var_frac",
+        "group_return_std",
+        "nonfinite_updates",
+        "nonfinite_consecutive",
+        "peak_learner_memory_bytes",
+    ):
         assert key in m, key
     assert tr.env_steps == 16 * 50 == m["env_steps"] and tr.iteration == 1
     assert math.isnan(m["success_rate"]) and m["zero_var_frac"] == 0.0
@@ -50,17 +63,19 @@ def test_protocol_and_metrics():
     assert stats["precision_effective"] == "fp32"
 
 
-def test_resume_continues_the_same_run():
-    straight = trainer()
+@pytest.mark.parametrize("horizon", [0, 20])  # full episodes; episodes continued across iterations
+def test_resume_continues_the_same_run(horizon):
+    cfg = tiny(horizon=horizon)
+    straight = trainer(cfg)
     for _ in range(4):
         straight.iterate()
-    first = trainer()
+    first = trainer(cfg)
     for _ in range(2):
         first.iterate()
     buf = io.BytesIO()
     torch.save(first.state_dict(), buf)
     buf.seek(0)
-    resumed = trainer()
+    resumed = trainer(cfg)
     resumed.load_state_dict(torch.load(buf, weights_only=True))
     for _ in range(2):
         resumed.iterate()
@@ -69,6 +84,21 @@ def test_resume_continues_the_same_run():
     torch.testing.assert_close(
         straight.policy.normalizer.mean, resumed.policy.normalizer.mean, atol=0, rtol=0
     )
+
+
+def test_continuing_episodes_regroup_from_one_running_row():
+    tr = trainer(tiny(horizon=20))
+    m = tr.iterate()
+    assert m["env_steps"] == 16 * 20 and m["episode_length"] == 20
+    tr.iterate()
+    # after the second rollout every row is 40 steps into an episode that started at a reset
+    assert (tr.env.elapsed_steps == 40).all()
+    tr.iterate()  # rows reach the 50-step limit after 10 steps: masked, then groups reset
+    assert tr.env_steps == 16 * 50 and tr._ended.all()
+    obs = tr._start_obs()
+    assert (tr.env.elapsed_steps == 0).all()
+    g = obs.reshape(4, 4, -1)
+    assert (g == g[:, :1]).all()  # each group is one exact state
 
 
 def test_same_seed_same_run_and_other_seed_differs():
@@ -83,19 +113,19 @@ def test_nonfinite_update_is_skipped_and_counted(monkeypatch):
     tr = trainer()
     tr.iterate()
     before = params(tr).clone()
-    real_loss = tr._loss
+    real_loss = tr.learner._loss
 
     def nan_loss(*args, **kwargs):
         loss, stats = real_loss(*args, **kwargs)
         return loss * float("nan"), stats
 
-    monkeypatch.setattr(tr, "_loss", nan_loss)
+    monkeypatch.setattr(tr.learner, "_loss", nan_loss)
     m1 = tr.iterate()
     m2 = tr.iterate()
     assert torch.equal(params(tr), before)
     assert m1["update_skipped"] == 1 and m2["nonfinite_consecutive"] == 2
     assert m2["nonfinite_updates"] == 2
-    monkeypatch.setattr(tr, "_loss", real_loss)
+    monkeypatch.setattr(tr.learner, "_loss", real_loss)
     m3 = tr.iterate()
     assert m3["nonfinite_consecutive"] == 0 and m3["nonfinite_updates"] == 2
 
@@ -148,3 +178,30 @@ def test_config_errors_are_one_line(field, value, match):
     with pytest.raises(ValueError, match=match) as err:
         GRPOConfig(**{field: value})
     assert "\n" not in str(err.value)
+
+
+def test_mc_values_match_a_near_deterministic_continuation():
+    # policy std e^-5: the K=2 continuations from each snapshot are almost the mean-action rollout
+    from simrl.algos.grpo.rollout import mc_values
+    from simrl.sim import make_group_env
+
+    tr = trainer(tiny(num_groups=2, group_size=2, init_log_std=-5.0))
+    env = make_group_env(
+        "Reacher-v5", num_groups=2, group_size=2, seed=3, autoreset_mode="disabled"
+    )
+    vine = make_group_env(
+        "Reacher-v5", num_groups=4, group_size=2, seed=4, autoreset_mode="disabled"
+    )
+    obs, _ = env.reset(seed=3)
+    for _ in range(40):
+        obs, *_ = env.step(tr.act(obs))
+    snap = env.get_state(np.repeat(np.arange(4), 2))
+    values, steps = mc_values(
+        vine, tr.policy, snap, 4, 2, 0.9, 100, torch.Generator().manual_seed(0)
+    )
+    expected = np.zeros(4)
+    for k in range(10):  # the same 10 remaining steps with the mean action
+        obs, reward, _, trunc, _ = env.step(tr.act(obs))
+        expected += 0.9**k * reward
+    assert trunc.all() and steps == 4 * 2 * 10
+    np.testing.assert_allclose(values.numpy(), expected, atol=2e-2)

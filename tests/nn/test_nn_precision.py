@@ -16,6 +16,7 @@ from simrl.nn import Core, GaussianHead, core_preset
 from simrl.nn import precision as P
 from simrl.nn.precision import PrecisionPlan, resolve_precision
 
+needs_torchao = pytest.mark.skipif(P._torchao_problem() is not None, reason="needs torchao.float8")
 FP8_OUT_REL_ERR = 0.1  # emulated E4M3, base core, vs fp32
 FP8_GRAD_COS = 0.98
 
@@ -74,6 +75,17 @@ def test_bad_names_one_line(kwargs, needle):
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
+def test_cuda_device_without_cuda_is_one_line_error():
+    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+        resolve_precision("auto", device="cuda")
+
+
+def test_auto_device():
+    plan = resolve_precision("auto", device="auto")
+    assert plan.device == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def test_fp32_prepare_is_noop():
     core = Core(8, core_preset("small"))
     before = copy.deepcopy(core.state_dict())
@@ -93,6 +105,7 @@ def _fp8_pair(recipe="tensorwise"):
     return ref, core
 
 
+@needs_torchao
 def test_fp8_converts_only_core_linears_divisible_by_16():
     float8 = P.import_torchao_float8()
     ref, core = _fp8_pair()
@@ -113,11 +126,13 @@ def test_fp8_converts_only_core_linears_divisible_by_16():
     assert type(policy["head"].mean) is torch.nn.Linear
 
 
+@needs_torchao
 def test_fp8_prepare_needs_a_core():
     with pytest.raises(ValueError, match="holds no Core"):
         resolve_precision("fp8", emulate=True).prepare(torch.nn.Linear(16, 16))
 
 
+@needs_torchao
 @pytest.mark.parametrize("recipe", ["tensorwise", "rowwise"])
 def test_fp8_emulated_output_and_gradients_close_to_fp32(recipe):
     ref, core = _fp8_pair(recipe)
@@ -132,6 +147,7 @@ def test_fp8_emulated_output_and_gradients_close_to_fp32(recipe):
         assert torch.nn.functional.cosine_similarity(g, g_ref, dim=0).item() > FP8_GRAD_COS
 
 
+@needs_torchao
 def test_fp8_emulated_training_reduces_loss():
     torch.manual_seed(1)
     _, core = _fp8_pair()
@@ -169,7 +185,7 @@ needs_fp8_gpu = pytest.mark.skipif(
 @pytest.mark.parametrize("compile", [False, True])
 def test_fp8_real_gpu_matches_bf16(recipe, compile):
     torch.manual_seed(0)
-    ref = Core(64, core_preset("large")).cuda()
+    ref = Core(64, core_preset("base")).cuda()  # emulated: out err 0.069, grad cos >= 0.992
     core = copy.deepcopy(ref)
     plan = resolve_precision("fp8", device="cuda", recipe=recipe, strict=True, compile=compile)
     assert plan.effective == "fp8" and not plan.emulate

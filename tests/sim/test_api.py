@@ -120,3 +120,18 @@ def test_group_truncation_when_one_row_terminates():
     assert list(tr) == [True, False, False, False]
     assert list(info["_final_obs"]) == [True, True, False, False]
     assert (env.elapsed_steps == [0, 0, 1, 1]).all()
+
+
+def test_clone_state_argument_checks_and_reset_mask():
+    env = make_group_env("Reacher-v5", num_groups=2, group_size=2, seed=0)
+    env.reset()
+    env.step(np.random.default_rng(0).uniform(-1, 1, size=(4, 2)))
+    before = env.batch.state.copy()
+    env.clone_state([0, 1], [0, 1])  # onto itself: no-op
+    assert np.array_equal(env.batch.state, before)
+    with pytest.raises(ValueError, match="overlap"):
+        env.clone_state([0, 1], [1, 2])
+    with pytest.raises(ValueError, match="repeated"):
+        env.clone_state([0, 1], [2, 2])
+    obs, _ = env.reset(options={"reset_mask": np.array([False, False, True, False])})
+    assert list(env.elapsed_steps) == [1, 1, 0, 0]  # mask rows reset their whole group

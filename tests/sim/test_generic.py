@@ -58,3 +58,33 @@ def test_generic_snapshot_restores_rng_and_counter():
     env.set_state([1], snap)
     assert list(env.elapsed_steps) == [1, 1]
     assert env.envs[1].np_random.random() == env.envs[0].np_random.random()
+
+
+def test_generic_state_dict_round_trip():
+    def make():
+        return make_group_env(
+            "InvertedPendulum-v5", num_groups=2, seed=0, autoreset_mode="disabled"
+        )
+
+    env = make()
+    env.reset()
+    for _ in range(3):
+        env.step(np.full((2, 1), 0.1))
+    state = env.state_dict()
+    assert isinstance(state["rows"]["np_random"][0], dict)  # plain data, no MjData objects
+    other = make()
+    other.load_state_dict(state)
+    for _ in range(5):
+        a = np.full((2, 1), -0.2)
+        assert np.array_equal(env.step(a)[0], other.step(a)[0])
+    assert env.envs[1].np_random.random() == other.envs[1].np_random.random()
+
+
+def test_generic_divergence_resets_row():
+    env = make_group_env("InvertedPendulum-v5", num_groups=2, seed=0, autoreset_mode="disabled")
+    env.reset()
+    env.envs[1].data.qvel[0] = np.nan
+    obs, reward, term, trunc, info = env.step(np.zeros((2, 1)))
+    assert list(info["diverged"]) == [False, True] and env.diverged_count == 1
+    assert list(trunc) == [False, True] and reward[1] == 0 and np.isfinite(obs).all()
+    assert list(env.elapsed_steps) == [1, 0]

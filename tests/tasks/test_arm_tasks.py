@@ -123,6 +123,7 @@ def test_reset_ranges():
     assert (np.abs(grip - arm.HOME) <= arm.HOME_NOISE + 1e-9).all()
     assert ((goal >= [0.2, -0.2, 0.05]) & (goal <= [0.45, 0.2, 0.3])).all()
     np.testing.assert_array_equal(obs[:, 20:23], goal - grip)
+    np.testing.assert_array_equal(reach.batch.bind("mocap_pos")[:, 0], goal)  # marker shown
     assert (obs[:, 7:14] == 0).all()  # at rest
     for env_id in CUBE_IDS:
         env = make_group_env(env_id, num_groups=n, seed=2)
@@ -216,3 +217,23 @@ def test_single_env_seeded_resets_repeat():
     env.step(env.action_space.sample())
     b, _ = env.reset(seed=42)
     np.testing.assert_array_equal(a, b)
+
+
+def test_snapshot_into_another_env_continues_identically():
+    """get_state from one env, set_state into another (same id/options): same future, DR included."""
+    kw = dict(num_groups=2, seed=0, autoreset_mode="disabled", domain_randomization=True)
+    a = make_group_env("simrl/PickPlace-v0", **kw)
+    b = make_group_env("simrl/PickPlace-v0", **{**kw, "seed": 99})
+    obs_a, _ = a.reset()
+    b.reset()
+    policy = scripted_policy("simrl/PickPlace-v0")
+    for _ in range(15):
+        obs_a, *_ = a.step(policy(obs_a))
+    obs_b = b.set_state([1, 0], a.get_state([0, 1]))
+    np.testing.assert_array_equal(obs_b[[1, 0]], obs_a)
+    for _ in range(30):
+        act = policy(obs_a)
+        obs_a, ra, *_ = a.step(act)
+        obs_b, rb, *_ = b.step(act[[1, 0]])
+        np.testing.assert_array_equal(obs_b[[1, 0]], obs_a)
+        np.testing.assert_array_equal(rb[[1, 0]], ra)

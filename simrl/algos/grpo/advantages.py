@@ -68,7 +68,9 @@ def _masked_mean(x: torch.Tensor, w: torch.Tensor, dim: int | tuple[int, ...]) -
 def _div(x: torch.Tensor, std: torch.Tensor, eps: float) -> torch.Tensor:
     """x / (std + eps), with 0 where the denominator is 0 (x is 0 there: no spread, no signal)."""
     den = std + eps
-    return torch.where(den > 0, x / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(x))
+    return torch.where(
+        den > 0, x / torch.where(den > 0, den, torch.ones_like(den)), torch.zeros_like(x)
+    )
 
 
 def _batch_scale(raw: torch.Tensor, mask: torch.Tensor, eps: float) -> torch.Tensor:
@@ -116,8 +118,10 @@ def compute_advantages(
             raw_row = raw_row * group_size / (group_size - 1)
         raw = raw_row.reshape(n, 1).expand(n, horizon) * w
         if scale == "group":
-            std = ret.std(dim=1, keepdim=True).reshape(num_groups, 1).repeat_interleave(
-                group_size, dim=0
+            std = (
+                ret.std(dim=1, keepdim=True)
+                .reshape(num_groups, 1)
+                .repeat_interleave(group_size, dim=0)
             )
             adv = _div(raw, std, eps)
         else:

@@ -30,10 +30,10 @@ class GRPOConfig:
     # sampling
     num_groups: int = 32  # start states per iteration
     group_size: int = 16  # rows per start state (G >= 2)
-    horizon: int = 0  # steps per rollout; 0 = full episode (from fresh start states every iteration)
+    horizon: int = 0  # steps per rollout; 0 = full episodes
     # advantages
     advantage: str = "rtg"  # outcome | process | rtg | rloo | vine
-    gamma: float = 0.9  # discount of rtg / process / vine (outcome and rloo use the episode sum)
+    gamma: float = 0.99  # discount of rtg / process / vine (outcome and rloo use the episode sum)
     scale: str = "batch"  # group | batch | none (Dr. GRPO)
     adv_eps: float = 1e-8  # added to the std before dividing
     vine_every: int = 10  # vine: branch every k steps
@@ -51,7 +51,7 @@ class GRPOConfig:
     # optimisation
     epochs: int = 5
     minibatch_size: int = 4096  # steps per minibatch (clamped to the batch)
-    lr: float = 3e-4
+    lr: float = 3e-3
     lr_schedule: str = "constant"  # constant | linear (to 0 at total_env_steps)
     adam_eps: float = 1e-5
     max_grad_norm: float = 0.5  # 0 = no clipping

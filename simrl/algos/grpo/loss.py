@@ -16,7 +16,9 @@ import torch
 from simrl.algos.grpo.config import LOSS_AGGS
 
 
-def step_weights(mask: torch.Tensor, loss_agg: str, keep_rows: torch.Tensor | None = None) -> torch.Tensor:
+def step_weights(
+    mask: torch.Tensor, loss_agg: str, keep_rows: torch.Tensor | None = None
+) -> torch.Tensor:
     """(N, T) aggregation weights over the valid steps of the kept rows, summing to 1 (or all 0)."""
     if loss_agg not in LOSS_AGGS:
         raise ValueError(f"loss_agg={loss_agg!r} is not one of {list(LOSS_AGGS)}")
@@ -102,11 +104,13 @@ def grpo_loss(
         kw = weight if kl_weight is None else kl_weight
         loss = loss + beta * (kw * kl).sum()
         stats["kl_ref"] = ((weight * kl).sum() / w_norm).detach()
-    if entropy is not None and ent_coef > 0:
-        loss = loss - ent_coef * (weight * entropy).sum()
+    if entropy is not None:
+        if ent_coef > 0:
+            loss = loss - ent_coef * (weight * entropy).sum()
+        stats["entropy"] = ((weight * entropy).sum() / w_norm).detach()
     with torch.no_grad():
         log_ratio = logp - old_logp
-        stats["approx_kl"] = ((weight * (torch.expm1(log_ratio) - log_ratio)).sum() / w_norm)
+        stats["approx_kl"] = (weight * (torch.expm1(log_ratio) - log_ratio)).sum() / w_norm
         stats["clip_frac"] = (weight * was_clipped.to(weight.dtype)).sum() / w_norm
         stats["ratio_mean"] = (weight * ratio).sum() / w_norm
     return loss, stats

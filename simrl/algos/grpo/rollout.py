@@ -151,3 +151,41 @@ def mc_values(
         disc *= gamma
     values = ret.reshape(n_rows, samples).mean(axis=1)
     return torch.as_tensor(values, dtype=torch.float64), steps
+
+
+def vine_values(
+    vine_env: Any,
+    policy: GaussianPolicy,
+    roll: Rollout,
+    group_size: int,
+    samples: int,
+    gamma: float,
+    max_steps: int,
+    gen: torch.Generator,
+    autocast: Callable[[], Any] = contextlib.nullcontext,
+) -> tuple[torch.Tensor, int]:
+    """Values (N, T+1) at the rollout's branch points for the vine estimator, and env steps used.
+
+    t = 0: every row of a group starts from the same state, so V(s_0) of row i is the leave-one-out
+    mean of the other rows' discounted returns (free, unbiased). Every other snapshot in
+    `roll.snapshots` (taken with each row repeated `samples` times) gets `mc_values`. Entries of
+    rows whose episode was over at t stay 0.
+    """
+    n, steps_taken = roll.mask.shape
+    dev = roll.rewards.device
+    values = torch.zeros((n, steps_taken + 1), dtype=torch.float64, device=dev)
+    disc = gamma ** torch.arange(steps_taken, dtype=torch.float64, device=dev)
+    returns = (roll.rewards * disc).sum(dim=1).reshape(-1, group_size)
+    loo = (returns.sum(dim=1, keepdim=True) - returns) / (group_size - 1)
+    values[:, 0] = loo.reshape(-1)
+    used = 0
+    for t, snap in sorted(roll.snapshots.items()):
+        if t == 0 or t > steps_taken:
+            continue
+        v, steps = mc_values(vine_env, policy, snap, n, samples, gamma, max_steps, gen, autocast)
+        used += steps
+        active = roll.mask[:, t] if t < steps_taken else ~roll.ended
+        values[:, t] = torch.where(
+            active, v.to(dev), torch.zeros((), dtype=torch.float64, device=dev)
+        )
+    return values, used

@@ -106,7 +106,9 @@ class ArmTask(Task):
         self.ctrl = batch.bind("ctrl")
         self.mocap_pos = batch.bind("mocap_pos")
 
-    def reset_arm(self, batch: Any, rows: np.ndarray, rng: np.random.Generator, fingers: float):
+    def reset_arm(
+        self, batch: Any, rows: np.ndarray, rng: np.random.Generator, fingers: float
+    ) -> None:
         """Clear the rows' state and put the arm at rest near HOME with the given finger opening."""
         batch.reset(rows, stage=mujoco.mjtStage.mjSTAGE_NONE)
         start = HOME + rng.uniform(-HOME_NOISE, HOME_NOISE, size=(len(rows), 3))

@@ -1,0 +1,145 @@
+"""Run GRPO and PPO side by side (same env, core, precision, budget, seeds), then write the results.
+
+`run_jobs` trains every (seed, algo) pair with `simrl.runs.run_training`, interleaved by seed so
+machine noise hits both algorithms alike; `write_results` reads the run directories back and writes
+`results.json`, `report.md` and the plots. Both are plain functions over the owners' dataclasses
+(no Hydra), used by `simrl-bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from simrl.algos.base import RunConfig
+from simrl.bench.plots import plot_bars, plot_learning_curves
+from simrl.bench.report import fmt, render_report
+from simrl.bench.results import aggregate, goals, load_run, ratios
+from simrl.runs.checkpoint import atomic_write_text
+from simrl.runs.summary import json_safe, write_summary
+
+
+@dataclass
+class BenchJob:
+    """One training run of the comparison."""
+
+    algo: str
+    seed: int
+    env: Any  # EnvConfig
+    model: Any  # CoreConfig
+    algo_cfg: Any  # GRPOConfig | PPOConfig
+    run: RunConfig
+    config_dict: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.algo}_seed{self.seed}"
+
+
+def plan_jobs(built: dict[str, tuple], seeds: list[int]) -> list[BenchJob]:
+    """Jobs interleaved by seed: grpo s0, ppo s0, grpo s1, ... .
+
+    `built[algo] = (env, model, algo_cfg, run, config_dict)`, all with the same env, model,
+    precision and budget.
+    """
+    jobs = []
+    for seed in seeds:
+        for algo, (env, model, algo_cfg, run, config_dict) in built.items():
+            cfg = {**config_dict, "seed": seed}
+            jobs.append(BenchJob(algo, seed, env, model, algo_cfg, replace(run, seed=seed), cfg))
+    return jobs
+
+
+def _done(run_dir: Path) -> bool:
+    path = run_dir / "summary.json"
+    if not path.exists():
+        return False
+    try:
+        return json.loads(path.read_text()).get("status") == "completed"
+    except ValueError:
+        return False
+
+
+def run_jobs(jobs: list[BenchJob], out_dir: Path, skip_done: bool = True, log: Any = print) -> list[Path]:
+    """Train every job into out_dir/runs/<algo>_seed<k>/; a failing run is recorded, not fatal."""
+    from simrl.runs import run_training
+
+    dirs = []
+    for i, job in enumerate(jobs, 1):
+        run_dir = Path(out_dir) / "runs" / job.name
+        dirs.append(run_dir)
+        head = f"[{i}/{len(jobs)}] {job.algo} seed {job.seed}"
+        if skip_done and _done(run_dir):
+            log(f"{head}: already completed in {run_dir}, reused")
+            continue
+        log(f"{head}: training {job.env.id} for {job.run.total_env_steps:,} env steps -> {run_dir}")
+        t0 = time.perf_counter()
+        try:
+            s = run_training(
+                job.algo, job.env, job.model, job.algo_cfg, job.run, run_dir, job.config_dict
+            )
+            log(
+                f"{head}: {s.get('status')} in {time.perf_counter() - t0:.0f} s, final return "
+                f"{fmt(s.get('final_return_mean'))}, peak learner memory "
+                f"{fmt(s.get('peak_learner_memory_bytes'))} B, FLOPs/sample "
+                f"{fmt(s.get('learner_flops_per_sample'))}"
+            )
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            log(f"{head}: FAILED: {message}")
+            run_dir.mkdir(parents=True, exist_ok=True)
+            path = run_dir / "summary.json"
+            summary = json.loads(path.read_text()) if path.exists() else {}
+            summary.update(algo=job.algo, seed=job.seed, env_id=job.env.id, status="failed")
+            summary.setdefault("error", message)
+            write_summary(path, summary)
+            atomic_write_text(run_dir / "error.log", traceback.format_exc())
+    return dirs
+
+
+def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
+    """Records, per-algo aggregates, GRPO/PPO ratios, goals and plots of the given run dirs."""
+    threshold = setup.get("threshold")
+    records = [r for r in (load_run(d, threshold) for d in run_dirs) if r is not None]
+    ok = [r for r in records if r.get("status") == "completed"]
+    agg = aggregate(ok) if ok else {}
+    rat = ratios(agg)
+    results: dict[str, Any] = {
+        "setup": setup,
+        "aggregate": agg,
+        "ratios": rat,
+        "goals": goals(agg, rat) if rat else [],
+        "runs": records,
+        "plots": {},
+    }
+    return results
+
+
+def write_results(run_dirs: list[Path], out_dir: Path, setup: dict[str, Any], plots: bool = True) -> dict[str, Any]:
+    """Write results.json, report.md, learning_curves.png and memory_compute.png into out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = collect(run_dirs, setup)
+    ok = [r for r in results["runs"] if r.get("status") == "completed"]
+    if plots and ok:
+        title = f"GRPO vs PPO on {setup.get('env_id')} ({setup.get('model')} core)"
+        try:
+            plot_learning_curves(ok, out_dir / "learning_curves.png", title)
+            plot_bars(results["aggregate"], out_dir / "memory_compute.png", title)
+            results["plots"] = {
+                "learning curves": "learning_curves.png",
+                "memory and compute": "memory_compute.png",
+            }
+        except Exception as exc:  # plots must never cost the numbers
+            results["plot_error"] = f"{type(exc).__name__}: {exc}"
+    atomic_write_text(
+        out_dir / "results.json", json.dumps(json_safe(results), indent=2, allow_nan=False) + "\n"
+    )
+    atomic_write_text(out_dir / "report.md", render_report(json_safe(results)))
+    return results

@@ -1,0 +1,153 @@
+"""`report.md` of a GRPO-vs-PPO comparison: setup, memory, compute and learning tables, goals."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+LABELS = {
+    "params_trainable": "trainable parameters",
+    "optimizer_state_bytes": "optimizer state (bytes)",
+    "peak_learner_memory_bytes": "peak learner memory (bytes)",
+    "learner_flops_per_sample": "learner FLOPs per sample (one fwd+bwd pass)",
+    "learner_flops_per_update": "learner FLOPs per update",
+    "learner_flops_per_collected_sample": "learner FLOPs per collected sample (all epochs)",
+    "samples_per_update": "samples per update",
+    "update_time_s_mean": "wall time per update (s)",
+    "update_time_share": "update share of run wall time",
+    "env_steps_per_s": "env steps/s (whole run)",
+    "learner_samples_per_s": "learner samples/s",
+    "wall_s": "run wall time (s)",
+    "final_return_mean": "final deterministic return",
+    "best_eval_return": "best deterministic return",
+    "success_rate": "final success rate",
+    "steps_to_threshold": "env steps to threshold",
+    "seconds_to_threshold": "seconds to threshold",
+}
+SECTIONS = (
+    ("Memory", ("params_trainable", "optimizer_state_bytes", "peak_learner_memory_bytes")),
+    (
+        "Compute",
+        (
+            "learner_flops_per_sample",
+            "learner_flops_per_update",
+            "learner_flops_per_collected_sample",
+            "samples_per_update",
+            "update_time_s_mean",
+            "update_time_share",
+            "env_steps_per_s",
+            "learner_samples_per_s",
+            "wall_s",
+        ),
+    ),
+    (
+        "Learning",
+        (
+            "final_return_mean",
+            "best_eval_return",
+            "success_rate",
+            "steps_to_threshold",
+            "seconds_to_threshold",
+        ),
+    ),
+)
+
+
+def fmt(value: Any) -> str:
+    """Compact human number: 3 significant digits, engineering-ish for large/small values."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-2):
+            return f"{v:.3g}"
+        return f"{v:.4g}"
+    return str(value)
+
+
+def _cell(stat: dict[str, Any], key: str) -> str:
+    if stat["mean"] is None:
+        return "not reached" if key.endswith("_threshold") and stat.get("of") else "-"
+    text = fmt(stat["mean"])
+    if stat.get("std") is not None and stat["std"] > 0:
+        text += f" ± {fmt(stat['std'])}"
+    if key.endswith("_threshold") and stat["n"] < stat.get("of", stat["n"]):
+        text += f" ({stat['n']}/{stat['of']} seeds)"
+    return text
+
+
+def _ratio_cell(ratios: dict[str, Any], key: str) -> str:
+    if key in ("final_return_mean", "best_eval_return", "success_rate"):
+        diff = ratios.get(f"{key}_diff")
+        return "-" if diff is None else f"{diff:+.3g} (diff)"
+    r = ratios.get(key)
+    return "-" if r is None else f"{r:.3g}x"
+
+
+def table(agg: dict[str, Any], ratios: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """Markdown rows: metric | GRPO | PPO | GRPO/PPO (mean ± sample std over seeds)."""
+    lines = ["| metric | GRPO | PPO | GRPO/PPO |", "|---|---|---|---|"]
+    for key in keys:
+        g = _cell(agg["grpo"][key], key) if "grpo" in agg else "-"
+        p = _cell(agg["ppo"][key], key) if "ppo" in agg else "-"
+        lines.append(f"| {LABELS.get(key, key)} | {g} | {p} | {_ratio_cell(ratios, key)} |")
+    return lines
+
+
+def render_report(results: dict[str, Any]) -> str:
+    """The whole report.md text from `results.json`'s content."""
+    setup, agg, ratios = results["setup"], results["aggregate"], results["ratios"]
+    lines = [f"# GRPO vs SB3 PPO on {setup.get('env_id')} ({setup.get('model')} core)", ""]
+    lines += [
+        "| setup | value |",
+        "|---|---|",
+        *(f"| {k} | {fmt(v) if not isinstance(v, (list, dict)) else v} |" for k, v in setup.items()),
+        "",
+    ]
+    notes = {
+        "Memory": (
+            "Peak learner memory: bytes allocated during an update above the level at its start "
+            f"(method: {', '.join(_methods(agg))}; CUDA: max_memory_allocated, CPU: every new "
+            "tensor storage seen by a TorchDispatchMode, freed when its storage dies). GRPO takes "
+            "the max over its updates, PPO meters its first update (which also allocates Adam's "
+            "state)."
+        ),
+        "Compute": (
+            "FLOPs from torch.utils.flop_counter (matmuls, forward + backward). Per sample = one "
+            "forward+backward pass of one sample; per collected sample multiplies by the epochs. "
+            "Wall time per update leaves out the first (metered) update."
+        ),
+        "Learning": (
+            "Deterministic evaluation return at the end of the budget (mean ± sample std over "
+            f"seeds); threshold = {fmt(setup.get('threshold'))}. The last column is GRPO - PPO "
+            "for returns and success, a ratio otherwise."
+        ),
+    }
+    for title, keys in SECTIONS:
+        lines += [f"## {title}", "", notes[title], "", *table(agg, ratios, keys), ""]
+    if results.get("goals"):
+        lines += ["## Goals", "", "| goal | measured | met |", "|---|---|---|"]
+        for g in results["goals"]:
+            met = {True: "yes", False: "no", None: "not measured"}[g["met"]]
+            lines.append(f"| {g['goal']} | {fmt(g['value'])} | {met} |")
+        lines.append("")
+    if results.get("plots"):
+        lines += ["## Plots", ""]
+        lines += [f"![{name}]({path})" for name, path in results["plots"].items()]
+        lines.append("")
+    lines += ["## Runs", "", "| algo | seed | status | env steps | wall s | final return | run dir |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    for r in results["runs"]:
+        lines.append(
+            f"| {r.get('algo')} | {r.get('seed')} | {r.get('status')} | {fmt(r.get('env_steps'))} "
+            f"| {fmt(r.get('wall_s'))} | {fmt(r.get('final_return_mean'))} | {r.get('run_dir')} |"
+        )
+    if setup.get("command"):
+        lines += ["", "Command:", "", "```", str(setup["command"]), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def _methods(agg: dict[str, Any]) -> list[str]:
+    return sorted({m for a in agg.values() for m in a.get("peak_memory_method", [])}) or ["-"]

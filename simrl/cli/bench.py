@@ -1,0 +1,207 @@
+"""`simrl-bench`: GRPO and SB3 PPO side by side on one env, core, precision, budget and seeds.
+
+    simrl-bench env=reacher model=base bench.seeds=[0,1,2]
+    simrl-bench bench.quick=true                       # a first look in a couple of minutes
+    simrl-bench -m model=base,large total_env_steps=20000   # a sweep of comparisons
+
+Writes into Hydra's output dir: runs/<algo>_seed<k>/ (each a full run directory), results.json,
+report.md, learning_curves.png and memory_compute.png. Algorithm settings: `grpo.KEY=VALUE` and
+`ppo.KEY=VALUE` (every GRPOConfig / PPOConfig field); `algo@grpo=OPTION` picks another conf/algo
+file for a side.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import field, replace
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from simrl.algos.base import RunConfig
+from simrl.bench.config import QUICK_GRPO_ITERATIONS, QUICK_SEEDS, BenchConfig, grpo_iteration_steps
+from simrl.cli import schema
+from simrl.cli.app import fail, run_app
+from simrl.cli.validate import build_configs
+
+APP = "simrl-bench"
+QUICK_EVAL_EPISODES = 8
+
+
+def _bench_schema() -> type:
+    bench_node = schema.make_node("BenchNode", BenchConfig, [])
+    extra = [
+        ("env", schema.EnvNode, field(default_factory=schema.EnvNode)),
+        ("model", schema.ModelNode, field(default_factory=schema.ModelNode)),
+        ("precision", schema.PrecisionNode, field(default_factory=schema.PrecisionNode)),
+        # typed by conf/algo/<name>.yaml (its /<name>_schema), as simrl-train's `algo` is
+        ("grpo", Any, field(default=MISSING)),
+        ("ppo", Any, field(default=MISSING)),
+        ("bench", bench_node, field(default_factory=bench_node)),
+    ]
+    return schema.make_node(
+        "BenchRoot", RunConfig, extra, exclude=tuple(schema.RUN_FIELDS_IN_PRECISION)
+    )
+
+
+ConfigStore.instance().store(name="bench_schema", node=_bench_schema())
+
+
+def bench_settings(cfg: DictConfig) -> BenchConfig:
+    """The validated `bench` node."""
+    data = OmegaConf.to_container(cfg.bench, resolve=True)
+    assert isinstance(data, dict)
+    return BenchConfig(**data)
+
+
+def algo_config(cfg: DictConfig, algo: str) -> DictConfig:
+    """The `simrl-train`-shaped config of one side: `algo` = cfg[algo], the rest shared."""
+    keep = [k for k in cfg if k not in ("grpo", "ppo", "bench", "hydra")]
+    sub = OmegaConf.to_container(OmegaConf.masked_copy(cfg, keep), resolve=True)
+    assert isinstance(sub, dict)
+    sub["algo"] = OmegaConf.to_container(cfg[algo], resolve=True)
+    return OmegaConf.create(sub)
+
+
+def _iteration_steps(algo: str, algo_cfg: Any, max_episode_steps: int) -> int:
+    if algo == "ppo":
+        return int(algo_cfg.n_envs * algo_cfg.n_steps)
+    if algo == "grpo":
+        return grpo_iteration_steps(algo_cfg, max_episode_steps)
+    return 1
+
+
+def _max_episode_steps(env_cfg: Any) -> int:
+    from simrl.sim import make_group_env
+
+    env = make_group_env(env_cfg.id, num_groups=1, group_size=1, seed=0, **dict(env_cfg.options))
+    try:
+        return int(env.max_episode_steps or 1000)
+    finally:
+        env.close()
+
+
+def _build_side(cfg: DictConfig, algo: str, num_threads: int | None = None) -> Any:
+    """`build_configs` for one side; its errors name the side's key (`ppo.n_epochs`, not `algo.`)."""
+    try:
+        return build_configs(algo_config(cfg, algo), num_threads=num_threads)
+    except ValueError as exc:
+        text = str(exc)
+        raise ValueError(f"{algo}.{text[5:]}" if text.startswith("algo.") else text) from None
+
+
+def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchConfig, dict, dict]:
+    """Validate everything and return (bench settings, built configs per algo, setup dict).
+
+    Both sides share env, model, precision, device, seeds and env-step budget; each side's
+    `eval_every` is set so both evaluate about `bench.eval_points` times per run at similar env
+    steps (their iterations differ in size).
+    """
+    bench = bench_settings(cfg)
+    built = {a: _build_side(cfg, a, num_threads) for a in bench.algos}
+    first = next(iter(built.values()))
+    seeds = QUICK_SEEDS if bench.quick else list(bench.seeds)
+    horizon = _max_episode_steps(first.env)
+    per_iter = {a: _iteration_steps(a, b.algo_cfg, horizon) for a, b in built.items()}
+    budget = first.run.total_env_steps
+    if bench.quick:
+        budget = QUICK_GRPO_ITERATIONS * max(per_iter.values())
+    out = {}
+    for algo, b in built.items():
+        run = replace(b.run, total_env_steps=budget)
+        eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
+        run = replace(run, eval_every=eval_every)
+        if bench.quick:
+            run = replace(
+                run, eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False
+            )
+        config_dict = {**b.config_dict, "total_env_steps": budget, "eval_every": eval_every}
+        out[algo] = (b.env, b.model, b.algo_cfg, run, config_dict)
+    setup = {
+        "env_id": first.env.id,
+        "model": cfg.model.get("name", "custom"),
+        "precision_requested": first.run.precision,
+        "device": first.run.device,
+        "total_env_steps": budget,
+        "seeds": seeds,
+        "threshold": bench.threshold_for(first.env.id),
+        "iteration_env_steps": per_iter,
+        "quick": bench.quick,
+        "command": " ".join([APP, *map(shlex.quote, sys.argv[1:])]),
+    }
+    return replace(bench, seeds=seeds), out, setup
+
+
+def check_bench(cfg: DictConfig) -> None:
+    """Up-front check used by `run_app` for every point of the command line."""
+    if "hydra" in cfg:
+        cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
+    for algo in bench_settings(cfg).algos:
+        _build_side(cfg, algo)
+
+
+def bench_job(cfg: DictConfig) -> dict[str, Any]:
+    """Hydra task: run the comparison into Hydra's output dir and write the report."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from simrl.bench.compare import plan_jobs, run_jobs, write_results
+    from simrl.cli.validate import one_line
+
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        bench, built, setup = build_bench(cfg, num_threads=int(cfg.num_threads) or None)
+    except Exception as exc:
+        fail(APP, one_line(exc), code=2)
+    jobs = plan_jobs(built, bench.seeds)
+    print(
+        f"{APP}: {' vs '.join(built)} on {setup['env_id']} ({setup['model']} core, precision "
+        f"{setup['precision_requested']}), {setup['total_env_steps']:,} env steps x seeds "
+        f"{bench.seeds} -> {out_dir}",
+        flush=True,
+    )
+    run_dirs = run_jobs(jobs, out_dir, skip_done=bench.skip_done, log=lambda m: print(m, flush=True))
+    results = write_results(run_dirs, out_dir, setup, plots=bench.plots)
+    _print_summary(results, out_dir)
+    return results
+
+
+def _print_summary(results: dict[str, Any], out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from simrl.bench.report import LABELS, fmt
+
+    agg, rat = results["aggregate"], results["ratios"]
+    table = Table(title="GRPO vs PPO", title_justify="left")
+    for col in ("metric", *agg, "GRPO/PPO"):
+        table.add_column(col)
+    keys = (
+        "params_trainable",
+        "peak_learner_memory_bytes",
+        "learner_flops_per_sample",
+        "learner_flops_per_collected_sample",
+        "update_time_s_mean",
+        "env_steps_per_s",
+        "final_return_mean",
+        "steps_to_threshold",
+    )
+    for key in keys:
+        ratio = rat.get(f"{key}_diff", rat.get(key))
+        table.add_row(LABELS[key], *(fmt(agg[a][key]["mean"]) for a in agg), fmt(ratio))
+    console = Console()
+    console.print(table)
+    for g in results.get("goals", []):
+        console.print(f"goal: {g['goal']}: {fmt(g['value'])} -> {g['met']}")
+    console.print(f"report: {out_dir / 'report.md'}\nresults: {out_dir / 'results.json'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `simrl-bench` (console script and `python -m simrl.cli.bench`)."""
+    run_app(APP, "bench", bench_job, check=check_bench, argv=argv)
+
+
+if __name__ == "__main__":
+    main()

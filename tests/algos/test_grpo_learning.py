@@ -1,0 +1,42 @@
+"""GRPO learns Reacher-v5: a short fixed-seed run beats its initial policy by a clear margin.
+
+Reference: the initial policy's mean action is ~0 (head gain 0.01), i.e. about the zero-action
+return (-13.0 in FACTS.md; -11.6 on these 16 start states). Measured for seeds 0/1 on this config
+after 76.8k env steps: -6.1 / -5.6. The test asserts an improvement of at least 3.0.
+"""
+
+import numpy as np
+
+from simrl.algos.base import RunConfig
+from simrl.algos.grpo import GRPOConfig, make_trainer
+from simrl.nn import core_preset
+from simrl.sim import make_group_env
+from simrl.sim.config import EnvConfig
+
+
+def deterministic_return(trainer, episodes: int = 16, seed: int = 123) -> float:
+    env = make_group_env(
+        "Reacher-v5", num_groups=episodes, group_size=1, seed=seed, autoreset_mode="disabled"
+    )
+    obs, _ = env.reset(seed=seed)
+    total = np.zeros(episodes)
+    for _ in range(env.max_episode_steps):
+        obs, reward, _, _, _ = env.step(trainer.act(obs, deterministic=True))
+        total += reward
+    env.close()
+    return float(total.mean())
+
+
+def test_grpo_improves_reacher():
+    cfg = GRPOConfig(num_groups=16, group_size=8, lr=3e-3, gamma=0.99, minibatch_size=1024)
+    trainer = make_trainer(
+        EnvConfig(id="Reacher-v5"), core_preset("small"), cfg, RunConfig(seed=0, num_threads=1)
+    )
+    before = deterministic_return(trainer)
+    for _ in range(12):
+        metrics = trainer.iterate()
+    after = deterministic_return(trainer)
+    assert trainer.env_steps == 12 * 128 * 50
+    assert metrics["nonfinite_updates"] == 0
+    assert before < -10.0
+    assert after > before + 3.0, (before, after)

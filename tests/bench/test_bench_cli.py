@@ -1,0 +1,59 @@
+"""`simrl-bench` end to end on a tiny budget, and its one-line errors."""
+
+import json
+
+import pytest
+
+from simrl.cli.bench import main
+
+TINY = [
+    "model=small",
+    "total_env_steps=400",
+    "grpo.num_groups=2",
+    "grpo.group_size=2",  # 2 x 2 x 50 = 200 env steps per GRPO iteration
+    "ppo.n_envs=2",
+    "ppo.n_steps=50",  # 100 env steps per PPO iteration
+    "ppo.batch_size=50",
+    "ppo.n_epochs=1",
+    "eval_episodes=2",
+    "bench.seeds=[0]",
+    "bench.eval_points=2",
+    "progress=false",
+    "tensorboard=false",
+    "num_threads=1",
+]
+
+
+@pytest.mark.slow
+def test_tiny_bench_end_to_end(tmp_path, capsys):
+    main([*TINY, f"hydra.run.dir={tmp_path}"])
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert sorted(res["aggregate"]) == ["grpo", "ppo"]
+    assert res["setup"]["iteration_env_steps"] == {"grpo": 200, "ppo": 100}
+    for run in res["runs"]:
+        assert run["status"] == "completed" and run["env_steps"] == 400
+    # PPO: a second Core of the same preset plus a value head -> about twice GRPO's parameters
+    assert 1.9 < 1 / res["ratios"]["params_trainable"] < 2.1
+    assert (tmp_path / "report.md").exists() and (tmp_path / "learning_curves.png").exists()
+    out = capsys.readouterr().out
+    assert "[1/2] grpo seed 0" in out and "[2/2] ppo seed 0" in out
+    # Same directory again: completed runs are reused, not retrained.
+    main([*TINY, f"hydra.run.dir={tmp_path}"])
+    assert "already completed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("ppo.n_epochs=0", "simrl-bench: error: ppo.n_epochs=0 must be an integer >= 1"),
+        ("grpo.clip_low=-1", "simrl-bench: error: grpo.clip_low=-1"),
+        ("bench.seeds=[]", "simrl-bench: error: bench.seeds=[] must be a non-empty list"),
+        ("model=huge", "simrl-bench: error: model=huge is not an option of group model"),
+    ],
+)
+def test_bad_override_one_line(override, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([override])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(message) and "\n" not in err

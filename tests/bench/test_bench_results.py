@@ -1,0 +1,146 @@
+"""Comparison numbers on synthetic runs: aggregates, ratios, goals, curves, report and files."""
+
+import csv
+import json
+
+import pytest
+
+from simrl.bench import BenchConfig, aggregate, goals, mean_curve, ratios, run_record, write_results
+from simrl.bench.report import render_report
+from simrl.bench.results import first_crossing
+
+
+def summary(algo, seed, peak, flops, ret, curve, **extra):
+    return {
+        "algo": algo,
+        "env_id": "Reacher-v5",
+        "seed": seed,
+        "status": "completed",
+        "env_steps": 4000,
+        "iterations": 4,
+        "wall_s": 100.0,
+        "env_steps_per_s": 40.0,
+        "update_time_share": 0.5,
+        "final_return_mean": ret,
+        "best_eval_return": ret,
+        "success_rate": None,
+        "params_trainable": 100 if algo == "grpo" else 200,
+        "optimizer_state_bytes": 800 if algo == "grpo" else 1600,
+        "peak_learner_memory_bytes": peak,
+        "learner_flops_per_sample": flops,
+        "precision_effective": "fp32",
+        "eval_curve": [
+            {"env_steps": s, "wall_s": w, "return_mean": r, "success_rate": None} for s, w, r in curve
+        ],
+        **extra,
+    }
+
+
+METRICS = [{"update_time_s": t, "epochs_done": 5.0} for t in (9.0, 1.0, 2.0, 3.0)]
+CURVE_A = [(0, 0.0, -40.0), (2000, 50.0, -20.0), (4000, 100.0, -8.0)]
+CURVE_B = [(0, 0.0, -40.0), (2000, 50.0, -12.0), (4000, 100.0, -9.0)]
+
+
+def records():
+    g = [
+        run_record(summary("grpo", s, 300, 1000.0, r, c), METRICS, -10.0, {"epochs": 5})
+        for s, r, c in ((0, -8.0, CURVE_A), (1, -9.0, CURVE_B))
+    ]
+    p = [
+        run_record(
+            summary("ppo", s, 1000, 2000.0, r, c, learner_flops_per_update=2000.0 * 10 * 1000,
+                    samples_per_update=1000),
+            METRICS, -10.0, {},
+        )
+        for s, r, c in ((0, -10.0, CURVE_B), (1, -12.0, CURVE_A))
+    ]  # fmt: skip
+    return g + p
+
+
+def test_run_record_derived_numbers():
+    rec = records()[0]
+    # update time: mean of the unmetered updates (the first is left out) = (1 + 2 + 3) / 3
+    assert rec["update_time_s_mean"] == pytest.approx(2.0)
+    assert rec["samples_per_update"] == 1000  # 4000 env steps / 4 iterations
+    assert rec["learner_samples_per_s"] == pytest.approx(500.0)
+    # GRPO per update = per-pass FLOPs x epochs done x samples
+    assert rec["learner_flops_per_update"] == pytest.approx(1000.0 * 5 * 1000)
+    assert rec["learner_flops_per_collected_sample"] == pytest.approx(5000.0)
+    assert rec["steps_to_threshold"] == 4000 and rec["seconds_to_threshold"] == 100.0
+    assert first_crossing([(0, 0, -40), (10, 1, -12)], -10) == (None, None)
+    assert first_crossing([(0, 0, -40)], None) == (None, None)
+
+
+def test_aggregate_ratios_goals():
+    agg = aggregate(records())
+    assert agg["grpo"]["final_return_mean"]["mean"] == pytest.approx(-8.5)
+    assert agg["grpo"]["final_return_mean"]["std"] == pytest.approx(0.7071, rel=1e-3)
+    assert agg["ppo"]["learner_flops_per_collected_sample"]["mean"] == pytest.approx(20000.0)
+    # both PPO seeds first reach -10 at their last point (curve B: -9, curve A: -8)
+    assert agg["ppo"]["steps_to_threshold"]["n"] == 2
+    r = ratios(agg)
+    assert r["peak_learner_memory_bytes"] == pytest.approx(0.3)
+    assert r["learner_flops_per_sample"] == pytest.approx(0.5)
+    assert r["learner_flops_per_collected_sample"] == pytest.approx(5000 / 20000)
+    assert r["params_trainable"] == pytest.approx(0.5)
+    assert r["final_return_mean_diff"] == pytest.approx(-8.5 - -11.0)
+    met = {g["goal"].split()[1]: g["met"] for g in goals(agg, r)}
+    assert met == {"peak": True, "learner": True, "final": True}
+    assert ratios({"grpo": agg["grpo"]}) == {}
+
+
+def test_mean_curve_interpolates_on_common_grid():
+    c = mean_curve(
+        [[{"env_steps": 0, "return_mean": 0.0}, {"env_steps": 10, "return_mean": 10.0}],
+         [{"env_steps": 0, "return_mean": 2.0}, {"env_steps": 8, "return_mean": 10.0}]],
+        "env_steps", points=5,
+    )  # fmt: skip
+    assert c["x"] == [0.0, 2.0, 4.0, 6.0, 8.0]  # ends at the shorter curve
+    # seed 1 at x=4: 4.0; seed 2 at x=4: 2 + 4 = 6.0 -> mean 5, std 1
+    assert c["mean"][2] == pytest.approx(5.0) and c["std"][2] == pytest.approx(1.0)
+
+
+def test_report_and_files(tmp_path):
+    run_dirs = []
+    for i, (algo, s, peak, flops, ret, curve) in enumerate(
+        [("grpo", 0, 300, 1000.0, -8.0, CURVE_A), ("ppo", 0, 1000, 2000.0, -10.0, CURVE_B)]
+    ):
+        d = tmp_path / "runs" / f"{algo}_seed{s}"
+        d.mkdir(parents=True)
+        (d / "summary.json").write_text(json.dumps(summary(algo, s, peak, flops, ret, curve)))
+        with (d / "metrics.csv").open("w", newline="") as f:
+            w = csv.DictWriter(f, ["update_time_s", "epochs_done"])
+            w.writeheader()
+            w.writerows(METRICS)
+        run_dirs.append(d)
+    setup = {"env_id": "Reacher-v5", "model": "small", "threshold": -10.0, "command": "simrl-bench"}
+    res = write_results(run_dirs, tmp_path, setup)
+    for name in ("results.json", "report.md", "learning_curves.png", "memory_compute.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["ratios"]["peak_learner_memory_bytes"] == pytest.approx(0.3)
+    report = (tmp_path / "report.md").read_text()
+    assert "| peak learner memory (bytes) | 300 | 1000 | 0.3x |" in report
+    assert "| final deterministic return | -8 | -10 | +2 (diff) |" in report
+    assert "## Goals" in report and report == render_report(json.loads(json.dumps(data)))
+    assert res["plots"]["learning curves"] == "learning_curves.png"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"algos": ["grpo", "sac"]}, r"bench.algos=\['grpo', 'sac'\] must be a non-empty list"),
+        ({"algos": ["ppo", "ppo"]}, r"lists an algorithm twice"),
+        ({"seeds": []}, r"bench.seeds=\[\] must be a non-empty list of ints >= 0"),
+        ({"eval_points": 0}, r"bench.eval_points=0 must be an integer >= 1"),
+    ],
+)
+def test_bench_config_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        BenchConfig(**kwargs)
+
+
+def test_threshold_defaults():
+    assert BenchConfig().threshold_for("Reacher-v5") == -10.0
+    assert BenchConfig().threshold_for("simrl/Unknown-v0") is None
+    assert BenchConfig(threshold=-5).threshold_for("Reacher-v5") == -5.0

@@ -1,0 +1,156 @@
+"""End to end through the entry points: a local sweep (basic and joblib launchers), a failing run
+inside a sweep, the report on it, simrl-eval on a run, bad overrides and --help."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import statistics
+
+import pytest
+
+from simrl.cli.aggregate import aggregate, load_runs
+from simrl.cli.report import write_report
+
+from .conftest import TINY, cpus, only_sweep_dir, run_cli, summary
+
+
+def _proc(sweep):
+    return json.loads((sweep / "proc.json").read_text())
+
+
+def test_sweep_runs_all_points_and_survives_a_failing_run(basic_sweep):
+    proc = _proc(basic_sweep)
+    # two of four runs failed: the sweep still ran all four and says so with status 1
+    assert proc["returncode"] == 1, proc["stderr"][-2000:]
+    assert "sweep finished: 4 runs, 2 failed" in proc["stdout"]
+    assert proc["stderr"].strip().splitlines()[-1].startswith("simrl-train: error: 2 of 4 runs failed")
+    names = sorted(p.name for p in basic_sweep.iterdir() if p.is_dir() and p.name != "report")
+    # run dirs are named by the swept keys only
+    assert names == [
+        "algo.clip_low=-1,seed=0",
+        "algo.clip_low=-1,seed=1",
+        "algo.clip_low=0.2,seed=0",
+        "algo.clip_low=0.2,seed=1",
+    ]
+    assert (basic_sweep / "multirun.yaml").exists()
+    for seed in (0, 1):
+        ok = basic_sweep / f"algo.clip_low=0.2,seed={seed}"
+        s = summary(ok)
+        assert (s["status"], s["seed"], s["env_steps"], s["algo"]) == ("completed", seed, 800, "grpo")
+        assert math.isfinite(s["final_return_mean"])
+        for name in ("metrics.csv", "config.yaml", ".hydra/overrides.yaml", ".hydra/config.yaml"):
+            assert (ok / name).exists(), name
+        bad = summary(basic_sweep / f"algo.clip_low=-1,seed={seed}")
+        assert bad["status"] == "failed"
+        assert bad["error"] == "algo.clip_low=-1.0 must be a number in [0.0, 1.0]"
+        assert (basic_sweep / f"algo.clip_low=-1,seed={seed}" / "error.log").exists()
+
+
+def test_report_aggregates_over_seeds_and_lists_failures(basic_sweep):
+    out = write_report(basic_sweep)
+    ok = [summary(basic_sweep / f"algo.clip_low=0.2,seed={s}") for s in (0, 1)]
+    returns = [s["final_return_mean"] for s in ok]
+    with open(out / "report.csv") as fh:
+        rows = {r["group"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"algo.clip_low=-1", "algo.clip_low=0.2"}
+    good = rows["algo.clip_low=0.2"]
+    assert (good["n"], good["failed"], good["seeds"]) == ("2", "0", "0 1")
+    assert float(good["return_mean"]) == pytest.approx(statistics.mean(returns), rel=1e-6)
+    assert float(good["return_std"]) == pytest.approx(statistics.stdev(returns), rel=1e-6)
+    flops = [s["learner_flops_per_sample"] for s in ok]
+    assert float(good["flops_per_sample_mean"]) == pytest.approx(statistics.mean(flops), rel=1e-6)
+    bad = rows["algo.clip_low=-1"]
+    assert (bad["n"], bad["failed"]) == ("0", "2")
+    md = (out / "report.md").read_text()
+    assert "## Failed runs" in md and md.count("must be a number in [0.0, 1.0]") == 2
+    with open(out / "runs.csv") as fh:
+        statuses = sorted(r["status"] for r in csv.DictReader(fh))
+    assert statuses == ["completed", "completed", "failed", "failed"]
+    assert (out / "curves.png").stat().st_size > 0
+    assert len(list((out / "curves").glob("*.png"))) == 1  # failed group has no curve
+    # the curve is the mean over seeds at each evaluation point
+    (group,) = [g for g in aggregate(load_runs(basic_sweep)) if g.label == "algo.clip_low=0.2"]
+    last = [s["eval_curve"][-1]["return_mean"] for s in ok]
+    from simrl.cli.aggregate import mean_curve
+
+    grid, mean, _ = mean_curve(group.completed)
+    assert grid[-1] == 800 and mean[-1] == pytest.approx(statistics.mean(last))
+
+
+def test_report_cli_errors_are_one_line(tmp_path):
+    proc = run_cli("report", str(tmp_path / "missing"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"simrl-report: error: {tmp_path / 'missing'} is not a directory (give a sweep or outputs directory)"
+    ]
+
+
+def test_joblib_sweep_matches_basic_runs_with_reused_workers(basic_sweep, tmp_path):
+    """loky reuses its 2 workers for 3 runs; seeds and torch threads stay per run, so each seed's
+    run equals the basic launcher's run of the same seed (same thread count) bit for bit."""
+    proc = run_cli(
+        "train",
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        "seed=2,1,0",
+        "algo.clip_low=0.2",
+        *TINY,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sweep = only_sweep_dir(tmp_path)
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["seed=0", "seed=1", "seed=2"]
+    for seed in (0, 1):
+        mine = summary(sweep / f"seed={seed}")
+        ref = summary(basic_sweep / f"algo.clip_low=0.2,seed={seed}")
+        assert mine["num_threads"] == max(1, cpus() // 2)
+        assert mine["final_return_mean"] == ref["final_return_mean"]
+        assert mine["eval_curve"] == [
+            {**p, "wall_s": mine["eval_curve"][i]["wall_s"]} for i, p in enumerate(ref["eval_curve"])
+        ]
+
+
+def test_eval_cli_on_a_sweep_run(basic_sweep):
+    run_dir = basic_sweep / "algo.clip_low=0.2,seed=0"
+    proc = run_cli("eval", f"checkpoint={run_dir}", "episodes=2", cwd=basic_sweep)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads((run_dir / "eval.json").read_text())
+    assert result["episodes"] == 2 and len(result["returns"]) == 2
+    # same start states as the run's own final evaluation (run's eval seed, deterministic policy)
+    assert result["return_mean"] == pytest.approx(summary(run_dir)["final_return_mean"], rel=1e-6)
+    proc = run_cli("eval", "episodes=2", cwd=basic_sweep)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "simrl-eval: error: checkpoint=??? is required: simrl-eval checkpoint=RUN_DIR_OR_FILE"
+    ]
+
+
+def test_bad_override_exits_2_with_one_line(tmp_path):
+    proc = run_cli("train", "algo.clip_low=-1", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "simrl-train: error: algo.clip_low=-1.0 must be a number in [0.0, 1.0]"
+    ]
+    assert not (tmp_path / "outputs").exists()  # nothing started
+
+
+def test_help_lists_groups_and_common_overrides(tmp_path):
+    proc = run_cli("train", "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    out = proc.stdout
+    for line in (
+        "algo: grpo, ppo",
+        "env: gym, pick_place, push, pusher, reach, reacher",
+        "model: base, large, small, xl",
+        "precision: auto, bf16, fp32, fp8",
+        "Common overrides:",
+        "simrl-train -m algo=grpo,ppo env=reacher seed=0,1,2",
+        "hydra/launcher=joblib",
+    ):
+        assert line in out, line
+    assert "schema" not in out.split("Current config")[0]
+    proc = run_cli("eval", "--help", cwd=tmp_path)
+    assert proc.returncode == 0 and "simrl-eval checkpoint=RUN_DIR_OR_FILE" in proc.stdout
