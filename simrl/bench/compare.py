@@ -64,7 +64,9 @@ def _done(run_dir: Path) -> bool:
         return False
 
 
-def run_jobs(jobs: list[BenchJob], out_dir: Path, skip_done: bool = True, log: Any = print) -> list[Path]:
+def run_jobs(
+    jobs: list[BenchJob], out_dir: Path, skip_done: bool = True, log: Any = print
+) -> list[Path]:
     """Train every job into out_dir/runs/<algo>_seed<k>/; a failing run is recorded, not fatal."""
     from simrl.runs import run_training
 
@@ -121,7 +123,9 @@ def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
-def write_results(run_dirs: list[Path], out_dir: Path, setup: dict[str, Any], plots: bool = True) -> dict[str, Any]:
+def write_results(
+    run_dirs: list[Path], out_dir: Path, setup: dict[str, Any], plots: bool = True
+) -> dict[str, Any]:
     """Write results.json, report.md, learning_curves.png and memory_compute.png into out_dir."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -33,14 +33,22 @@ class BenchConfig:
         """One-line ValueErrors for bad values."""
         known = available_algos()
         if not self.algos or any(a not in known for a in self.algos):
-            raise ValueError(f"bench.algos={list(self.algos)} must be a non-empty list from {known}")
+            raise ValueError(
+                f"bench.algos={list(self.algos)} must be a non-empty list from {known}"
+            )
         if len(set(self.algos)) != len(self.algos):
             raise ValueError(f"bench.algos={list(self.algos)} lists an algorithm twice")
         if not self.seeds or any(
             not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in self.seeds
         ):
-            raise ValueError(f"bench.seeds={list(self.seeds)} must be a non-empty list of ints >= 0")
-        if not isinstance(self.eval_points, int) or isinstance(self.eval_points, bool) or self.eval_points < 1:
+            raise ValueError(
+                f"bench.seeds={list(self.seeds)} must be a non-empty list of ints >= 0"
+            )
+        if (
+            not isinstance(self.eval_points, int)
+            or isinstance(self.eval_points, bool)
+            or self.eval_points < 1
+        ):
             raise ValueError(f"bench.eval_points={self.eval_points!r} must be an integer >= 1")
         if self.threshold is not None and not isinstance(self.threshold, (int, float)):
             raise ValueError(f"bench.threshold={self.threshold!r} must be a number or null")

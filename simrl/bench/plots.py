@@ -32,7 +32,10 @@ def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) 
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, x_key, xlabel in ((axes[0], "env_steps", "env steps"), (axes[1], "wall_s", "wall-clock (s)")):
+    for ax, x_key, xlabel in (
+        (axes[0], "env_steps", "env steps"),
+        (axes[1], "wall_s", "wall-clock (s)"),
+    ):
         for algo in sorted({r["algo"] for r in records}):
             curves = [r["curve"] for r in records if r["algo"] == algo and r.get("curve")]
             c = mean_curve(curves, x_key)
@@ -41,8 +44,8 @@ def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) 
             n = len(curves)
             color = COLORS.get(algo)
             ax.plot(c["x"], c["mean"], label=f"{algo} (n={n})", color=color)
-            lo = [m - s for m, s in zip(c["mean"], c["std"])]
-            hi = [m + s for m, s in zip(c["mean"], c["std"])]
+            lo = [m - s for m, s in zip(c["mean"], c["std"], strict=True)]
+            hi = [m + s for m, s in zip(c["mean"], c["std"], strict=True)]
             ax.fill_between(c["x"], lo, hi, alpha=0.2, color=color)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("deterministic eval return")
@@ -63,7 +66,7 @@ def plot_bars(agg: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
 
     algos = sorted(agg)
     fig, axes = plt.subplots(2, 3, figsize=(11, 6))
-    for ax, (key, label) in zip(axes.flat, BARS):
+    for ax, (key, label) in zip(axes.flat, BARS, strict=True):
         means = [agg[a][key]["mean"] or 0.0 for a in algos]
         stds = [agg[a][key]["std"] or 0.0 for a in algos]
         ax.bar(algos, means, yerr=stds, color=[COLORS.get(a, "gray") for a in algos])

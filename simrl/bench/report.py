@@ -103,7 +103,10 @@ def render_report(results: dict[str, Any]) -> str:
     lines += [
         "| setup | value |",
         "|---|---|",
-        *(f"| {k} | {fmt(v) if not isinstance(v, (list, dict)) else v} |" for k, v in setup.items()),
+        *(
+            f"| {k} | {fmt(v) if not isinstance(v, (list, dict)) else v} |"
+            for k, v in setup.items()
+        ),
         "",
     ]
     notes = {
@@ -137,7 +140,11 @@ def render_report(results: dict[str, Any]) -> str:
         lines += ["## Plots", ""]
         lines += [f"![{name}]({path})" for name, path in results["plots"].items()]
         lines.append("")
-    lines += ["## Runs", "", "| algo | seed | status | env steps | wall s | final return | run dir |"]
+    lines += [
+        "## Runs",
+        "",
+        "| algo | seed | status | env steps | wall s | final return | run dir |",
+    ]
     lines.append("|---|---|---|---|---|---|---|")
     for r in results["runs"]:
         lines.append(

@@ -114,7 +114,9 @@ def run_record(
         n_epochs = float(np.mean(epochs)) if epochs else _num(algo_cfg.get("epochs")) or 1.0
         per_update = per_pass * n_epochs * samples
     rec["learner_flops_per_update"] = per_update
-    rec["learner_flops_per_collected_sample"] = per_update / samples if per_update and samples else None
+    rec["learner_flops_per_collected_sample"] = (
+        per_update / samples if per_update and samples else None
+    )
     curve = summary.get("eval_curve") or []
     points = [(p.get("env_steps"), p.get("wall_s"), _num(p.get("return_mean"))) for p in curve]
     rec["curve"] = [{"env_steps": s, "wall_s": w, "return_mean": r} for s, w, r in points]

@@ -100,6 +100,29 @@ def _is_group_error(exc: BaseException) -> bool:
     return isinstance(exc, MissingConfigException)
 
 
+PATH_KEYS = ("checkpoint", "resume", "out")
+_SPECIAL = set("=,[]{}()'\" \\:")
+
+
+def quote_paths(argv: list[str], keys: tuple[str, ...] = PATH_KEYS) -> list[str]:
+    """Quote `key=PATH` values that name an existing path holding characters Hydra's override
+    grammar would misread (sweep run dirs are named like `algo.lr=0.001,seed=0`)."""
+    out = []
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if (
+            sep
+            and key.lstrip("+") in keys
+            and value[:1] not in ("'", '"')
+            and _SPECIAL & set(value)
+            and os.path.exists(value)
+        ):
+            value = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+            arg = f"{key}={value}"
+        out.append(arg)
+    return out
+
+
 def _parse_args(argv: list[str]) -> Any:
     from hydra._internal.utils import get_args_parser
 
@@ -118,7 +141,7 @@ def run_app(
     """Check the overrides in `argv` (default: sys.argv[1:]) and run `task` as a Hydra app."""
     import hydra
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = quote_paths(list(sys.argv[1:] if argv is None else argv))
     informational = "--version" in argv
     if not informational:
         try:

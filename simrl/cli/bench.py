@@ -162,7 +162,9 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
         f"{bench.seeds} -> {out_dir}",
         flush=True,
     )
-    run_dirs = run_jobs(jobs, out_dir, skip_done=bench.skip_done, log=lambda m: print(m, flush=True))
+    run_dirs = run_jobs(
+        jobs, out_dir, skip_done=bench.skip_done, log=lambda m: print(m, flush=True)
+    )
     results = write_results(run_dirs, out_dir, setup, plots=bench.plots)
     _print_summary(results, out_dir)
     return results

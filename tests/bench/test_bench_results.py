@@ -30,7 +30,8 @@ def summary(algo, seed, peak, flops, ret, curve, **extra):
         "learner_flops_per_sample": flops,
         "precision_effective": "fp32",
         "eval_curve": [
-            {"env_steps": s, "wall_s": w, "return_mean": r, "success_rate": None} for s, w, r in curve
+            {"env_steps": s, "wall_s": w, "return_mean": r, "success_rate": None}
+            for s, w, r in curve
         ],
         **extra,
     }
@@ -102,8 +103,9 @@ def test_mean_curve_interpolates_on_common_grid():
 
 def test_report_and_files(tmp_path):
     run_dirs = []
-    for i, (algo, s, peak, flops, ret, curve) in enumerate(
-        [("grpo", 0, 300, 1000.0, -8.0, CURVE_A), ("ppo", 0, 1000, 2000.0, -10.0, CURVE_B)]
+    for algo, s, peak, flops, ret, curve in (
+        ("grpo", 0, 300, 1000.0, -8.0, CURVE_A),
+        ("ppo", 0, 1000, 2000.0, -10.0, CURVE_B),
     ):
         d = tmp_path / "runs" / f"{algo}_seed{s}"
         d.mkdir(parents=True)

@@ -77,7 +77,7 @@ class GRPOTrainer:
         if run.num_threads > 0:
             torch.set_num_threads(run.num_threads)
         self.plan = resolve_precision(
-            run.precision, self.device, run.precision_strict, run.fp8_recipe
+            run.precision, self.device, run.precision_strict, run.fp8_recipe, compile=run.compile
         )
         env_kw = dict(num_threads=env_cfg.num_threads, autoreset_mode="disabled", **env_cfg.options)
         self.env = make_group_env(

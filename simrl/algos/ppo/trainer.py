@@ -52,7 +52,7 @@ class _EpisodeTracker(BaseCallback):
         self.successes.clear()
 
     def _on_step(self) -> bool:
-        for info, done in zip(self.locals["infos"], self.locals["dones"]):
+        for info, done in zip(self.locals["infos"], self.locals["dones"], strict=True):
             if not done:
                 continue
             if "episode" in info:

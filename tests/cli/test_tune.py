@@ -1,0 +1,68 @@
+"""simrl-tune: two tiny Optuna trials into SQLite, then a resume that adds only the missing one."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from simrl.cli.tune import check_space, flatten_space, split_overrides
+from simrl.cli.validate import ConfigError
+
+from .conftest import TINY, run_cli, summary
+
+TUNE = [
+    "tune.study_name=t",
+    "tune.storage=sqlite:///study/optuna.db",
+    "tune.out=study/t",
+    # a small space so every trial stays tiny
+    "tune.space={algo:{lr:{type:float,low:0.0001,high:0.003,log:true},"
+    "advantage:{type:categorical,choices:[outcome,rtg]}}}",
+]
+
+
+def test_space_and_argument_split():
+    space = {"algo": {"lr": {"type": "float", "low": 1e-4, "high": 1e-3}}, "seed": {"type": "int", "low": 0, "high": 3}}
+    assert flatten_space(space) == {
+        "algo.lr": {"type": "float", "low": 1e-4, "high": 1e-3},
+        "seed": {"type": "int", "low": 0, "high": 3},
+    }
+    assert split_overrides(["tune.n_trials=3", "tune=grpo", "~tune.space.algo.beta", "seed=1"]) == (
+        ["tune.n_trials=3", "tune=grpo", "~tune.space.algo.beta"],
+        ["seed=1"],
+    )
+    with pytest.raises(ConfigError, match=r"^tune.space.algo.lr.type=uniform is not a parameter type"):
+        check_space({"algo.lr": {"type": "uniform"}})
+
+
+def test_tune_two_trials_then_resume(tmp_path):
+    proc = run_cli("tune", "tune.n_trials=2", *TUNE, *TINY, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "0 finished, running 2" in proc.stdout
+    best = json.loads((tmp_path / "study/t/best.json").read_text())
+    with open(tmp_path / "study/t/trials.csv") as fh:
+        first = list(csv.DictReader(fh))
+    assert [r["state"] for r in first] == ["COMPLETE", "COMPLETE"]
+    values = [float(r["value"]) for r in first]
+    # the objective is the run's final deterministic return from its summary.json
+    for row in first:
+        assert float(row["value"]) == summary(tmp_path / row["run_dir"])["final_return_mean"]
+    assert best["best_value"] == max(values) and best["n_complete"] == 2
+    assert best["command"].startswith("simrl-train total_env_steps=800")
+    assert (tmp_path / "study/optuna.db").exists()
+
+    proc = run_cli("tune", "tune.n_trials=3", *TUNE, *TINY, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 finished, running 1" in proc.stdout
+    with open(tmp_path / "study/t/trials.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["number"] for r in rows] == ["0", "1", "2"]
+    assert [float(r["value"]) for r in rows[:2]] == values  # not rerun
+    assert rows[2]["algo.lr"] != rows[0]["algo.lr"]  # the resumed sampler does not replay
+
+    proc = run_cli("tune", "tune.sampler=grid", *TUNE, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "simrl-tune: error: tune.sampler=grid is not a sampler; allowed: tpe, random"
+    ]
