@@ -102,6 +102,24 @@ def run_one(
     }
 
 
+def parse_fields(items: list[str], defaults: GRPOConfig) -> dict:
+    """["lr=1e-3", "drop_zero_var=true"] -> typed GRPOConfig overrides."""
+    out = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        if not hasattr(defaults, key):
+            raise ValueError(f"unknown GRPOConfig field {key!r}")
+        typ = type(getattr(defaults, key))
+        out[key] = (value.lower() == "true") if typ is bool else typ(value)
+    return out
+
+
+def parse_spec(spec: str, defaults: GRPOConfig) -> tuple[str, dict]:
+    """ "vine:vine_every=25,vine_samples=2" -> ("vine", {"vine_every": 25, "vine_samples": 2})."""
+    kind, _, rest = spec.partition(":")
+    return kind, parse_fields([x for x in rest.split(",") if x], defaults)
+
+
 def summarise(runs: list[dict], target: float | None) -> dict:
     finals = np.array([r["final_eval_return"] for r in runs])
     out = {
@@ -138,7 +156,7 @@ def plot(results: dict, path: Path) -> None:
     for col, (name, runs) in enumerate(panels):
         groups: dict[str, list[dict]] = {}
         for r in runs:
-            key = r["config"]["advantage"] if name == "estimators" else r["env_id"]
+            key = r.get("label", r["config"]["advantage"]) if name == "estimators" else r["env_id"]
             groups.setdefault(key, []).append(r)
         for i, (key, rs) in enumerate(groups.items()):
             color = f"C{i}"
@@ -175,7 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare-env", default="Reacher-v5", choices=sorted(TARGETS))
     p.add_argument("--compare-steps", type=int, default=300_000, help="0 skips the comparison")
     p.add_argument("--compare-seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--estimators", nargs="+", default=["outcome", "process", "rtg", "vine"])
+    p.add_argument(
+        "--estimators",
+        nargs="+",
+        default=["outcome", "process", "rtg", "rloo", "vine", "vine:vine_every=25,vine_samples=2"],
+        help="advantage[:field=value,...] per comparison run",
+    )
     p.add_argument("--eval-every", type=int, default=4, help="iterations between evaluations")
     p.add_argument("--eval-episodes", type=int, default=32)
     p.add_argument(
@@ -188,15 +211,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    overrides = {}
     defaults = GRPOConfig()
-    for item in args.set:
-        key, _, value = item.partition("=")
-        if not hasattr(defaults, key):
-            p.error(f"unknown GRPOConfig field {key!r}")
-        typ = type(getattr(defaults, key))
-        overrides[key] = (value.lower() == "true") if typ is bool else typ(value)
-    GRPOConfig(**overrides)  # validate before any work
+    try:
+        overrides = parse_fields(args.set, defaults)
+        GRPOConfig(**overrides)  # validate before any work
+        for spec in args.estimators:
+            kind, extra = parse_spec(spec, defaults)
+            GRPOConfig(**{**overrides, **extra, "advantage": kind})
+    except ValueError as exc:
+        p.error(str(exc))
     args.out.mkdir(parents=True, exist_ok=True)
     budgets = {"Reacher-v5": args.reacher_steps, "Pusher-v5": args.pusher_steps}
     results: dict = {
@@ -225,21 +248,23 @@ def main(argv: list[str] | None = None) -> int:
             atomic_write(json_path, json.dumps(results, indent=1))
         results["summary"][env_id] = summarise(runs, TARGETS[env_id])
     if args.compare_steps > 0:
-        for kind in args.estimators:
+        for spec in args.estimators:
+            kind, extra = parse_spec(spec, defaults)
             kind_runs = []
             for seed in args.compare_seeds:
                 r = run_one(
                     args.compare_env,
                     seed,
                     args.compare_steps,
-                    {**overrides, "advantage": kind},
+                    {**overrides, **extra, "advantage": kind},
                     args.eval_every,
                     args.eval_episodes,
                 )
+                r["label"] = spec
                 kind_runs.append(r)
                 results["compare"].append(r)
                 atomic_write(json_path, json.dumps(results, indent=1))
-            results["summary"][f"compare/{kind}"] = summarise(kind_runs, None)
+            results["summary"][f"compare/{spec}"] = summarise(kind_runs, None)
     atomic_write(json_path, json.dumps(results, indent=1))
     png = args.out / "grpo_bench.png"
     plot(results, png)

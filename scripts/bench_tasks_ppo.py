@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -141,6 +143,8 @@ def plot(results: dict, path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for name, res in results.items():
+        if name.startswith("_"):
+            continue
         xs = [p["env_steps"] for p in res["curve"]]
         ax.plot(xs, [p["eval_success"] for p in res["curve"]], marker="o", ms=3, label=name)
     ax.set_xlabel("env steps")
@@ -185,9 +189,16 @@ def main() -> None:
             args.seed,
             args.normalize,
         )
+        results.setdefault("_meta", {})[task] = {
+            "command": " ".join(sys.argv),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
+        }
         write_json(args.out, results)
     print(f"\n{'task':<12} {'env steps':>10} {'wall s':>8} {'final success':>14} {'best':>6}")
     for task, res in results.items():
+        if task.startswith("_"):
+            continue
         print(
             f"{task:<12} {res['env_steps']:>10d} {res['wall_s']:>8.0f} "
             f"{res['final_eval_success']:>14.2f} {res['best_eval_success']:>6.2f}"

@@ -4,7 +4,9 @@
 #
 #   1. here, with network:   bash scripts/gpu/fetch_wheels.sh        # -> build/gpu_wheels (3.4 MB)
 #   2. device tool `run`:    command "bash scripts/gpu_check.sh", carry ["build/gpu_wheels"],
-#                            timeout_s 480 (env check ~20 s + nn steps 380 s; the total caps at 420 s)
+#                            timeout_s 600 (env check ~20 s + nn steps 340 s + later steps; steps
+#                            stop starting at SIMRL_GPU_TOTAL_S=560 s). SIMRL_GPU_STEPS="10 20" runs
+#                            only those steps (e.g. to split the work over two calls).
 #   3. results come back from $OUT: gpu_check.log (everything printed), nn_tests.xml,
 #      bench_core_gpu.json (xl, large, base, small: bf16 vs fp8 rows).
 #
@@ -13,7 +15,7 @@
 #
 # Steps: every scripts/gpu/[0-9][0-9]-*.sh, in name order, run from the repo root with OUT, PYTHON
 # and PYTHONPATH set. A step's '# budget_s: N' line caps its run time (default 120 s); the whole
-# script stops starting steps once SIMRL_GPU_TOTAL_S (default 420 s) is spent. To add a step (e.g.
+# script stops starting steps once SIMRL_GPU_TOTAL_S (default 560 s) is spent. To add a step (e.g.
 # the GRPO-vs-PPO GPU comparison), drop in 30-name.sh (+ 30-name.req listing the exact wheel pins
 # it needs, fetched by step 1). $OUT returns at most 8 files, 2 folders deep: write few files.
 set -uo pipefail
@@ -24,7 +26,8 @@ export PYTHON="${PYTHON:-python3}" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 export MUJOCO_GL="${MUJOCO_GL:-egl}"
 WHEELS="${SIMRL_GPU_WHEELS:-build/gpu_wheels}"
 SITE="${SIMRL_GPU_SITE:-/tmp/simrl_gpu_site}"
-TOTAL="${SIMRL_GPU_TOTAL_S:-420}"
+TOTAL="${SIMRL_GPU_TOTAL_S:-560}"
+STEPS="${SIMRL_GPU_STEPS:-}"  # e.g. "10 20": run only the steps with these number prefixes
 
 main() {
 T0=$SECONDS
@@ -60,6 +63,8 @@ PY
 declare -a SUMMARY=()
 FAIL=0
 for step in scripts/gpu/[0-9][0-9]-*.sh; do
+  num=$(basename "$step" | cut -c1-2)
+  if [ -n "$STEPS" ] && [[ " $STEPS " != *" $num "* ]]; then continue; fi
   left=$((TOTAL - (SECONDS - T0)))
   budget=$(sed -n 's/^# budget_s: *\([0-9]\+\).*/\1/p' "$step" | head -1)
   budget=${budget:-120}

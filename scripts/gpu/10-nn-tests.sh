@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# budget_s: 100
+# budget_s: 90
 # The nn tests on the GPU: real FP8 (tensorwise/rowwise, eager and torch.compile) against bf16,
 # CUDA peak memory, GPU precision resolution; the CPU tests run too (a check of the install).
 set -uo pipefail

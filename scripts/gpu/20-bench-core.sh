@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# budget_s: 280
+# budget_s: 250
 # Core fwd+bwd(+Adam) throughput, FP8 vs bf16, into $OUT/bench_core_gpu.json (rewritten after every
 # row, so a timeout keeps what was measured). Most important first: xl (the FP8 target, >= 1.4x
 # bf16 fwd+bwd), then large, then the small presets where FP8 is expected to lose.

@@ -18,6 +18,7 @@ LABELS = {
     "env_steps_per_s": "env steps/s (whole run)",
     "learner_samples_per_s": "learner samples/s",
     "wall_s": "run wall time (s)",
+    "env_steps": "env steps used",
     "final_return_mean": "final deterministic return",
     "best_eval_return": "best deterministic return",
     "success_rate": "final success rate",
@@ -43,6 +44,7 @@ SECTIONS = (
     (
         "Learning",
         (
+            "env_steps",
             "final_return_mean",
             "best_eval_return",
             "success_rate",
@@ -157,4 +159,7 @@ def render_report(results: dict[str, Any]) -> str:
 
 
 def _methods(agg: dict[str, Any]) -> list[str]:
-    return sorted({m for a in agg.values() for m in a.get("peak_memory_method", [])}) or ["-"]
+    found = {
+        m for a in agg.values() for m in a.get("peak_memory_method", []) if m not in (None, "None")
+    }
+    return sorted(found) or ["-"]

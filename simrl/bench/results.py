@@ -28,6 +28,7 @@ COMPUTE_KEYS = (
     "wall_s",
 )
 LEARNING_KEYS = (
+    "env_steps",
     "final_return_mean",
     "best_eval_return",
     "success_rate",

@@ -115,7 +115,9 @@ def _read_curve(run_dir: Path, summary: dict[str, Any]) -> list[dict[str, float]
             y = _float(row.get("eval_return_mean"))
             x = _float(row.get("env_steps"))
             if math.isfinite(x) and math.isfinite(y):
-                points.append({"env_steps": x, "wall_s": _float(row.get("wall_s")), "return_mean": y})
+                points.append(
+                    {"env_steps": x, "wall_s": _float(row.get("wall_s")), "return_mean": y}
+                )
     return points
 
 

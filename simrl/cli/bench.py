@@ -26,6 +26,7 @@ from simrl.bench.config import QUICK_GRPO_ITERATIONS, QUICK_SEEDS, BenchConfig, 
 from simrl.cli import schema
 from simrl.cli.app import fail, run_app
 from simrl.cli.validate import build_configs
+from simrl.runs.device import resolve_device
 
 APP = "simrl-bench"
 QUICK_EVAL_EPISODES = 8
@@ -124,7 +125,7 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
         "env_id": first.env.id,
         "model": cfg.model.get("name", "custom"),
         "precision_requested": first.run.precision,
-        "device": first.run.device,
+        "device": resolve_device(first.run.device),
         "total_env_steps": budget,
         "seeds": seeds,
         "threshold": bench.threshold_for(first.env.id),

@@ -86,12 +86,21 @@ def markdown(root: Path, groups: list[GroupStats], plots: list[str]) -> str:
     lines += [f"{n_runs} runs in {len(groups)} groups, {n_failed} failed.", ""]
     if groups and groups[0].common:
         lines += [f"Overrides shared by all groups: `{' '.join(groups[0].common)}`", ""]
-    head = ["group", "n", "return", "success", "peak mem (MB)", "FLOPs/sample", "env-steps/s", "wall s"]
+    head = [
+        "group",
+        "n",
+        "return",
+        "success",
+        "peak mem (MB)",
+        "FLOPs/sample",
+        "env-steps/s",
+        "wall s",
+    ]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for g in groups:
         s = g.stats
 
-        def ms(col: str, scale: float = 1.0) -> str:
+        def ms(col: str, scale: float = 1.0, s: dict = s) -> str:
             mean, std, n = s[col]
             if n == 0:
                 return "-"
@@ -202,7 +211,7 @@ def print_table(groups: list[GroupStats]) -> None:
         table.add_column(col)
     for row in group_rows(groups):
 
-        def ms(col: str, scale: float = 1.0) -> str:
+        def ms(col: str, scale: float = 1.0, row: dict = row) -> str:
             mean, std = row[f"{col}_mean"], row[f"{col}_std"]
             if not math.isfinite(mean):
                 return "-"
@@ -231,7 +240,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-report`."""
     parser = _Parser(prog=APP, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("dir", help="directory holding runs (a sweep dir, outputs/, ...)")
-    parser.add_argument("--out", default=None, help="where to write the report (default DIR/report)")
+    parser.add_argument(
+        "--out", default=None, help="where to write the report (default DIR/report)"
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     args = parser.parse_args(argv)
     try:

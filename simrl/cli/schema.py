@@ -46,7 +46,7 @@ def _omegaconf_type(tp: Any) -> Any:
         rest = [a for a in args if a is not type(None)]
         if len(rest) == 1 and len(args) == 2:
             inner = _omegaconf_type(rest[0])
-            return Any if inner is Any else Optional[inner]
+            return Any if inner is Any else Optional[inner]  # noqa: UP045 (OmegaConf wants it)
         return Any
     if origin in (list, tuple) or tp in (list, tuple):
         return list[Any]
@@ -125,6 +125,7 @@ TrainConfig = make_node(
     exclude=tuple(RUN_FIELDS_IN_PRECISION),
 )
 
+
 def usable_cpus() -> int:
     """Cores this process may run on (affinity-aware where the OS tells)."""
     import os
@@ -135,11 +136,26 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def group_options(*groups: str) -> str:
+    """`group: option, option` lines for the groups of conf/ (the --help listing)."""
+    from importlib.resources import files
+
+    root = files("simrl.conf")
+    lines = []
+    for group in groups:
+        folder = root.joinpath(*str(group).split("/"))
+        names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+        lines.append(f"  {group}: {', '.join(names)}")
+    return "\n".join(lines)
+
+
 _RESOLVERS = {
     # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
     "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
     # `${simrl.cpus:}` -> usable cores (launcher defaults)
     "simrl.cpus": usable_cpus,
+    # `${simrl.groups:algo,env}` -> the options of those config groups (help templates)
+    "simrl.groups": group_options,
 }
 
 

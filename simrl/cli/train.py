@@ -125,7 +125,13 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
         from simrl.runs import run_training
 
         summary = run_training(
-            built.algo, built.env, built.model, built.algo_cfg, built.run, run_dir, built.config_dict
+            built.algo,
+            built.env,
+            built.model,
+            built.algo_cfg,
+            built.run,
+            run_dir,
+            built.config_dict,
         )
     except KeyboardInterrupt:
         raise

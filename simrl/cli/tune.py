@@ -2,6 +2,8 @@
 
     simrl-tune tune.n_trials=30 env=reacher total_env_steps=100000
     simrl-tune tune.n_trials=40 tune.storage=sqlite:///tune/optuna.db   # resumes the same study
+    simrl-tune tune=ppo tune.n_trials=30 env=reacher        # the PPO baseline's search space
+    simrl-tune tune.space.algo.lr.high=1e-2 ~tune.space.algo.beta       # edit the space
 
 The Hydra Optuna sweeper pins optuna < 3, so this drives Optuna 4/5 directly: the search settings
 and space come from `conf/tune.yaml` (group `tune`, default `tune/grpo.yaml`), every trial's
@@ -20,105 +22,24 @@ import json
 import math
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the train schema)
 from simrl.cli.app import CONFIG_MODULE, fail
-from simrl.cli.validate import ConfigError, build_configs, one_line
+from simrl.cli.tune_space import (  # noqa: F401  (re-exported for users and tests)
+    TuneConfig,
+    check_space,
+    check_tune,
+    flatten_space,
+    split_overrides,
+    suggest,
+)
+from simrl.cli.validate import build_configs, one_line
 
 APP = "simrl-tune"
-SAMPLERS = ("tpe", "random")
-DIRECTIONS = ("maximize", "minimize")
-PARAM_TYPES = ("float", "int", "categorical")
-
-
-@dataclass
-class TuneConfig:
-    """Search settings (the `tune` node); see conf/tune/grpo.yaml for the meaning of each."""
-
-    n_trials: int = 20
-    study_name: str = "grpo"
-    storage: str = "sqlite:///tune/optuna.db"
-    out: str = "tune/grpo"
-    seed: int = 0
-    sampler: str = "tpe"
-    direction: str = "maximize"
-    metric: str = "final_return_mean"
-    fail_stale: bool = True
-    space: dict[str, Any] = field(default_factory=dict)
-
-
-ConfigStore.instance().store(name="tune_schema", node=TuneConfig)
-
-
-def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
-    """(tune overrides: keys starting with `tune`, train overrides: the rest)."""
-    tune, train = [], []
-    for item in argv:
-        key = item.split("=", 1)[0].lstrip("+~")
-        (tune if key == "tune" or key.startswith("tune.") else train).append(item)
-    return tune, train
-
-
-def flatten_space(space: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested space (like the config) -> {override key: distribution}; a leaf has a `type`."""
-    flat: dict[str, Any] = {}
-    for key, value in space.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict) and "type" not in value:
-            flat.update(flatten_space(value, f"{path}."))
-        else:
-            flat[path] = value
-    return flat
-
-
-def check_space(space: dict[str, Any]) -> None:
-    """One-line errors for a malformed (flattened) search space."""
-    if not space:
-        raise ConfigError("tune.space", "{}", "is empty; add entries like algo.lr: {type: float, ...}")
-    for key, spec in space.items():
-        kind = spec.get("type") if isinstance(spec, dict) else None
-        if kind not in PARAM_TYPES:
-            raise ConfigError(f"tune.space.{key}.type", kind, "is not a parameter type", PARAM_TYPES)
-        if kind == "categorical" and not spec.get("choices"):
-            raise ConfigError(f"tune.space.{key}.choices", spec.get("choices"), "must be a list")
-        if kind in ("float", "int"):
-            low, high = spec.get("low"), spec.get("high")
-            if not isinstance(low, (int, float)) or not isinstance(high, (int, float)) or low > high:
-                raise ConfigError(f"tune.space.{key}", f"[{low}, {high}]", "needs numbers low <= high")
-
-
-def check_tune(tune: TuneConfig) -> None:
-    """Settings checks (one line each)."""
-    if tune.n_trials < 1:
-        raise ConfigError("tune.n_trials", tune.n_trials, "must be an integer >= 1")
-    if tune.sampler not in SAMPLERS:
-        raise ConfigError("tune.sampler", tune.sampler, "is not a sampler", SAMPLERS)
-    if tune.direction not in DIRECTIONS:
-        raise ConfigError("tune.direction", tune.direction, "is not a direction", DIRECTIONS)
-    check_space(tune.space)
-
-
-def suggest(trial: Any, space: dict[str, Any]) -> list[str]:
-    """Sample every parameter of `space`; return them as simrl-train overrides."""
-    out = []
-    for key, spec in space.items():
-        kind = spec["type"]
-        if kind == "float":
-            value = trial.suggest_float(key, spec["low"], spec["high"], log=spec.get("log", False))
-        elif kind == "int":
-            value = trial.suggest_int(
-                key, spec["low"], spec["high"], step=spec.get("step", 1), log=spec.get("log", False)
-            )
-        else:
-            value = trial.suggest_categorical(key, list(spec["choices"]))
-        out.append(f"{key}={value}")
-    return out
 
 
 def compose_train(overrides: list[str]) -> DictConfig:
@@ -153,7 +74,13 @@ def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str]) -> float
     try:
         built = build_configs(cfg)
         summary = run_training(
-            built.algo, built.env, built.model, built.algo_cfg, built.run, run_dir, built.config_dict
+            built.algo,
+            built.env,
+            built.model,
+            built.algo_cfg,
+            built.run,
+            run_dir,
+            built.config_dict,
         )
     except Exception as exc:
         import traceback
@@ -161,7 +88,11 @@ def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str]) -> float
         write_failure(run_dir, one_line(exc), traceback.format_exc(), cfg)
         raise
     value = summary.get(tune.metric)
-    if summary.get("status") == "failed" or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if (
+        summary.get("status") == "failed"
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+    ):
         raise RuntimeError(f"trial {trial.number}: {tune.metric}={value} ({summary.get('error')})")
     return float(value)
 
@@ -196,11 +127,21 @@ def write_results(study: Any, tune: TuneConfig) -> dict[str, Any]:
     writer.writerow(["number", "state", "value", *keys, "run_dir"])
     for t in study.trials:
         writer.writerow(
-            [t.number, t.state.name, t.value, *[t.params.get(k) for k in keys], t.user_attrs.get("run_dir")]
+            [
+                t.number,
+                t.state.name,
+                t.value,
+                *[t.params.get(k) for k in keys],
+                t.user_attrs.get("run_dir"),
+            ]
         )
     atomic_write_text(out / "trials.csv", buf.getvalue())
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best: dict[str, Any] = {"study_name": tune.study_name, "storage": tune.storage, "n_complete": len(done)}
+    best: dict[str, Any] = {
+        "study_name": tune.study_name,
+        "storage": tune.storage,
+        "n_complete": len(done),
+    }
     if done:
         t = study.best_trial
         best.update(
@@ -229,7 +170,9 @@ def tune(tune_cfg: TuneConfig, train_overrides: list[str]) -> dict[str, Any]:
     if tune_cfg.fail_stale:
         for t in study.get_trials(deepcopy=False, states=(states.RUNNING,)):
             study.tell(t.number, state=states.FAIL)  # left by an interrupted process
-    finished = len(study.get_trials(deepcopy=False, states=(states.COMPLETE, states.FAIL, states.PRUNED)))
+    finished = len(
+        study.get_trials(deepcopy=False, states=(states.COMPLETE, states.FAIL, states.PRUNED))
+    )
     remaining = max(0, tune_cfg.n_trials - finished)
     seed = tune_cfg.seed + len(study.trials)  # a resumed study must not replay the same samples
     study.sampler = (
@@ -237,7 +180,9 @@ def tune(tune_cfg: TuneConfig, train_overrides: list[str]) -> dict[str, Any]:
         if tune_cfg.sampler == "tpe"
         else optuna.samplers.RandomSampler(seed=seed)
     )
-    print(f"{APP}: study {tune_cfg.study_name!r} in {tune_cfg.storage}: {finished} finished, running {remaining}")
+    print(
+        f"{APP}: study {tune_cfg.study_name!r} in {tune_cfg.storage}: {finished} finished, running {remaining}"
+    )
     if remaining:
         study.optimize(
             lambda trial: run_trial(trial, tune_cfg, train_overrides),
@@ -257,14 +202,19 @@ def main(argv: list[str] | None = None) -> None:
     try:
         tune_cfg = _load_tune(tune_overrides)
         check_tune(tune_cfg)
+        train_overrides = [*tune_cfg.overrides, *train_overrides]
         build_configs(compose_train(train_overrides))  # the fixed part must be valid on its own
     except Exception as exc:
         fail(APP, one_line(exc, argv))
     best = tune(tune_cfg, train_overrides)
     if "best_value" not in best:
         fail(APP, f"no trial completed; see {Path(tune_cfg.out) / 'trials.csv'}", code=1)
-    print(f"{APP}: best {tune_cfg.metric}={best['best_value']:.4g} (trial {best['best_trial']}): {best['command']}")
-    print(f"{APP}: results in {Path(tune_cfg.out)} (best.json, trials.csv); simrl-report {tune_cfg.out}")
+    print(
+        f"{APP}: best {tune_cfg.metric}={best['best_value']:.4g} (trial {best['best_trial']}): {best['command']}"
+    )
+    print(
+        f"{APP}: results in {Path(tune_cfg.out)} (best.json, trials.csv); simrl-report {tune_cfg.out}"
+    )
 
 
 if __name__ == "__main__":

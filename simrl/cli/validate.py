@@ -122,7 +122,9 @@ def check_run(run: RunConfig, precision_recipe: str) -> None:
     except ValueError as exc:
         raise ValueError(_first_line(str(exc))) from None
     if run.resume is not None and not Path(run.resume).exists():
-        raise ConfigError("resume", run.resume, "does not exist (give a checkpoint file or run dir)")
+        raise ConfigError(
+            "resume", run.resume, "does not exist (give a checkpoint file or run dir)"
+        )
     if run.precision_strict:
         from simrl.nn.precision import resolve_precision
 
@@ -149,7 +151,9 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
     try:
         spec = get_algo(algo_name)
     except (ValueError, ImportError, AttributeError) as exc:
-        raise ConfigError("algo", algo_name, f"is not available ({_first_line(str(exc))})")
+        raise ConfigError(
+            "algo", algo_name, f"is not available ({_first_line(str(exc))})"
+        ) from None
     env_cfg = _owner(EnvConfig, data["env"], "env")
     check_env_id(env_cfg.id)
     _check_int("env.num_threads", env_cfg.num_threads, 1)
@@ -215,7 +219,9 @@ def _missing_option(exc: Any, overrides: list[str]) -> str:
         hint = " (ray_*: pip install 'simrl[ray]'; slurm*/submitit_*: pip install 'simrl[slurm]')"
     if option.endswith("_schema"):  # an algorithm's module could not be imported
         return f"{group} config needs {option}, which is not registered: {_first_line(text)}"
-    return f"{group}={option} is not an option of group {group}; allowed: {', '.join(options)}{hint}"
+    return (
+        f"{group}={option} is not an option of group {group}; allowed: {', '.join(options)}{hint}"
+    )
 
 
 def _parse_fails(override: str) -> bool:

@@ -28,7 +28,14 @@ def deterministic_return(trainer, episodes: int = 16, seed: int = 123) -> float:
 
 
 def test_grpo_improves_reacher():
-    cfg = GRPOConfig(num_groups=16, group_size=8, lr=3e-3, gamma=0.99, minibatch_size=1024)
+    cfg = GRPOConfig(
+        num_groups=16,
+        group_size=8,
+        lr=3e-3,
+        gamma=0.99,
+        minibatch_size=1024,
+        lr_schedule="constant",
+    )
     trainer = make_trainer(
         EnvConfig(id="Reacher-v5"), core_preset("small"), cfg, RunConfig(seed=0, num_threads=1)
     )

@@ -139,3 +139,26 @@ def test_load_rejects_foreign_or_mismatched_state():
     other = make("base").state_dict()
     with pytest.raises(ValueError, match="PPO checkpoint does not match this model/env"):
         t.load_state_dict(other)
+
+
+@pytest.mark.slow
+def test_run_loop_resume_matches_uninterrupted(tmp_path):
+    # Through simrl.runs: 4 iterations in one go == 2 iterations, stop, resume for 2 more (CPU).
+    from dataclasses import replace
+
+    from simrl.runs import run_training
+
+    algo = PPOConfig(**TINY)
+    run = RunConfig(
+        seed=0, total_env_steps=1024, eval_every=0, eval_episodes=2, checkpoint_every=2,
+        progress=False, tensorboard=False, num_threads=1,
+    )  # fmt: skip
+    model = core_preset("small")
+    run_training("ppo", REACHER, model, algo, run, tmp_path / "a")
+    run_training("ppo", REACHER, model, algo, replace(run, total_env_steps=512), tmp_path / "b")
+    resumed = replace(run, resume=str(tmp_path / "b"))
+    summary = run_training("ppo", REACHER, model, algo, resumed, tmp_path / "b")
+    assert summary["env_steps"] == 1024 and summary["resumed_from"]
+    a = torch.load(tmp_path / "a/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]
+    b = torch.load(tmp_path / "b/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -90,12 +90,20 @@ def test_gym_env_slug_in_run_dir_name():
         (["algo=sac"], "algo=sac is not an option of group algo; allowed: grpo, ppo"),
         (["seed=abc"], "seed=abc: Value 'abc' of type 'str' could not be converted to Integer"),
         (["model.width=65"], "model.width=65 must be divisible by 16 (e.g. 64)"),
-        (["algo=ppo", "algo.batch_size=4096"], "algo.batch_size=4096 must be <= n_envs * n_steps = 2048"),
+        (
+            ["algo=ppo", "algo.batch_size=4096"],
+            "algo.batch_size=4096 must be <= n_envs * n_steps = 2048",
+        ),
         (["total_env_steps=0"], "total_env_steps=0 must be an integer >= 1"),
-        (["precision.recipe=blockwise"], "precision.recipe=blockwise is not an fp8 recipe; allowed: "
-         "tensorwise, rowwise, rowwise_with_gw_hp"),
-        (["resume=/no/such/ckpt.pt"], "resume=/no/such/ckpt.pt does not exist (give a checkpoint "
-         "file or run dir)"),
+        (
+            ["precision.recipe=blockwise"],
+            "precision.recipe=blockwise is not an fp8 recipe; allowed: "
+            "tensorwise, rowwise, rowwise_with_gw_hp",
+        ),
+        (
+            ["resume=/no/such/ckpt.pt"],
+            "resume=/no/such/ckpt.pt does not exist (give a checkpoint file or run dir)",
+        ),
     ],
 )
 def test_bad_override_is_one_exact_line(overrides, expected):
@@ -114,7 +122,9 @@ def test_bad_key_and_env_id_name_the_allowed_values():
 
 def test_sweep_checks_every_point_and_names_runs_by_swept_keys():
     text = _error("seed=0,1", "algo.clip_low=0.1,-2", multirun=True)
-    assert text == "in run seed=0 algo.clip_low=-2: algo.clip_low=-2.0 must be a number in [0.0, 1.0]"
+    assert (
+        text == "in run seed=0 algo.clip_low=-2: algo.clip_low=-2.0 must be a number in [0.0, 1.0]"
+    )
     points = sweep_points(["algo=grpo,ppo", "seed=0,1", "env=reacher"], multirun=True)
     assert len(points) == 4 and ["algo=ppo", "seed=1", "env=reacher"] in points
     excludes = check_overrides("config", ["seed=0,1", *TINY], True, build_configs)
@@ -135,3 +145,19 @@ def test_sweep_threads_never_oversubscribe():
     assert sweep_threads(True, {"_target_": local, "cpus_per_task": None}, cpus=8) == 1
     slurm = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
     assert sweep_threads(True, {"_target_": slurm, "cpus_per_task": 4}, cpus=64) == 4
+
+
+@pytest.mark.parametrize(
+    ("experiment", "env_id", "steps"),
+    [
+        ("quick", "Reacher-v5", 20_000),
+        ("reacher_bench", "Reacher-v5", 1_000_000),
+        ("pusher_bench", "Pusher-v5", 2_000_000),
+        ("push_bench", "simrl/Push-v0", 2_000_000),
+    ],
+)
+def test_experiment_presets(experiment, env_id, steps):
+    built = build_configs(_compose(f"experiment={experiment}", "algo=ppo"))
+    assert (built.env.id, built.run.total_env_steps, built.algo) == (env_id, steps, "ppo")
+    # the command line still wins over a preset
+    assert _compose(f"experiment={experiment}", "total_env_steps=5").total_env_steps == 5

@@ -25,7 +25,9 @@ def test_sweep_runs_all_points_and_survives_a_failing_run(basic_sweep):
     # two of four runs failed: the sweep still ran all four and says so with status 1
     assert proc["returncode"] == 1, proc["stderr"][-2000:]
     assert "sweep finished: 4 runs, 2 failed" in proc["stdout"]
-    assert proc["stderr"].strip().splitlines()[-1].startswith("simrl-train: error: 2 of 4 runs failed")
+    assert (
+        proc["stderr"].strip().splitlines()[-1].startswith("simrl-train: error: 2 of 4 runs failed")
+    )
     names = sorted(p.name for p in basic_sweep.iterdir() if p.is_dir() and p.name != "report")
     # run dirs are named by the swept keys only
     assert names == [
@@ -38,7 +40,12 @@ def test_sweep_runs_all_points_and_survives_a_failing_run(basic_sweep):
     for seed in (0, 1):
         ok = basic_sweep / f"algo.clip_low=0.2,seed={seed}"
         s = summary(ok)
-        assert (s["status"], s["seed"], s["env_steps"], s["algo"]) == ("completed", seed, 800, "grpo")
+        assert (s["status"], s["seed"], s["env_steps"], s["algo"]) == (
+            "completed",
+            seed,
+            800,
+            "grpo",
+        )
         assert math.isfinite(s["final_return_mean"])
         for name in ("metrics.csv", "config.yaml", ".hydra/overrides.yaml", ".hydra/config.yaml"):
             assert (ok / name).exists(), name
@@ -109,7 +116,8 @@ def test_joblib_sweep_matches_basic_runs_with_reused_workers(basic_sweep, tmp_pa
         assert mine["num_threads"] == max(1, cpus() // 2)
         assert mine["final_return_mean"] == ref["final_return_mean"]
         assert mine["eval_curve"] == [
-            {**p, "wall_s": mine["eval_curve"][i]["wall_s"]} for i, p in enumerate(ref["eval_curve"])
+            {**p, "wall_s": mine["eval_curve"][i]["wall_s"]}
+            for i, p in enumerate(ref["eval_curve"])
         ]
 
 
@@ -146,11 +154,14 @@ def test_help_lists_groups_and_common_overrides(tmp_path):
         "env: gym, pick_place, push, pusher, reach, reacher",
         "model: base, large, small, xl",
         "precision: auto, bf16, fp32, fp8",
+        "experiment: push_bench, pusher_bench, quick, reacher_bench",
+        "hydra/launcher: basic, joblib, ray_local, ray_cluster, slurm, submitit_local",
         "Common overrides:",
         "simrl-train -m algo=grpo,ppo env=reacher seed=0,1,2",
         "hydra/launcher=joblib",
     ):
         assert line in out, line
-    assert "schema" not in out.split("Current config")[0]
+    groups = out.split("Common overrides")[0]
+    assert "schema" not in groups and "tune:" not in groups
     proc = run_cli("eval", "--help", cwd=tmp_path)
     assert proc.returncode == 0 and "simrl-eval checkpoint=RUN_DIR_OR_FILE" in proc.stdout

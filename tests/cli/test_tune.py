@@ -23,7 +23,10 @@ TUNE = [
 
 
 def test_space_and_argument_split():
-    space = {"algo": {"lr": {"type": "float", "low": 1e-4, "high": 1e-3}}, "seed": {"type": "int", "low": 0, "high": 3}}
+    space = {
+        "algo": {"lr": {"type": "float", "low": 1e-4, "high": 1e-3}},
+        "seed": {"type": "int", "low": 0, "high": 3},
+    }
     assert flatten_space(space) == {
         "algo.lr": {"type": "float", "low": 1e-4, "high": 1e-3},
         "seed": {"type": "int", "low": 0, "high": 3},
@@ -32,7 +35,9 @@ def test_space_and_argument_split():
         ["tune.n_trials=3", "tune=grpo", "~tune.space.algo.beta"],
         ["seed=1"],
     )
-    with pytest.raises(ConfigError, match=r"^tune.space.algo.lr.type=uniform is not a parameter type"):
+    with pytest.raises(
+        ConfigError, match=r"^tune.space.algo.lr.type=uniform is not a parameter type"
+    ):
         check_space({"algo.lr": {"type": "uniform"}})
 
 
@@ -49,7 +54,7 @@ def test_tune_two_trials_then_resume(tmp_path):
     for row in first:
         assert float(row["value"]) == summary(tmp_path / row["run_dir"])["final_return_mean"]
     assert best["best_value"] == max(values) and best["n_complete"] == 2
-    assert best["command"].startswith("simrl-train total_env_steps=800")
+    assert best["command"].startswith("simrl-train algo=grpo total_env_steps=800")
     assert (tmp_path / "study/optuna.db").exists()
 
     proc = run_cli("tune", "tune.n_trials=3", *TUNE, *TINY, cwd=tmp_path)

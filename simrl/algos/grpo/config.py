@@ -52,7 +52,7 @@ class GRPOConfig:
     epochs: int = 5
     minibatch_size: int = 4096  # steps per minibatch (clamped to the batch)
     lr: float = 3e-3
-    lr_schedule: str = "constant"  # constant | linear (to 0 at total_env_steps)
+    lr_schedule: str = "linear"  # linear (to 0 at total_env_steps) | constant
     adam_eps: float = 1e-5
     max_grad_norm: float = 0.5  # 0 = no clipping
     target_kl: float = 0.0  # stop the epochs when approx KL(old, new) > 1.5 * target_kl; 0 = off

@@ -120,6 +120,8 @@ class GRPOTrainer:
         self.policy = policy.to(self.device)
         self.policy.core = self.plan.prepare(self.policy.core)
         self.gen = torch.Generator().manual_seed(run.seed)
+        # stochastic act() for evaluation draws from its own stream, never the training one
+        self._act_gen = torch.Generator().manual_seed(run.seed + 7919)
         self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen)
         self.env_steps = 0
         self.iteration = 0
@@ -134,7 +136,8 @@ class GRPOTrainer:
             mean, log_std = self.policy(obs_n)
         u = mean
         if not deterministic:
-            u = mean + log_std.exp() * torch.randn(mean.shape, generator=self.gen).to(mean.device)
+            noise = torch.randn(mean.shape, generator=self._act_gen).to(mean.device)
+            u = mean + log_std.exp() * noise
         return self.policy.to_action(u).double().cpu().numpy()
 
     def iterate(self) -> dict[str, float]:

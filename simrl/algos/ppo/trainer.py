@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import torch
 from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Logger
-from stable_baselines3.common.vec_env import VecEnv, VecMonitor, VecNormalize
+from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
 from simrl.algos.base import RunConfig
 from simrl.algos.ppo.config import PPOConfig
+from simrl.algos.ppo.env import EpisodeTracker, make_vec_env
 from simrl.algos.ppo.extractor import CoreExtractor
 from simrl.algos.ppo.state import (
     from_plain_tree,
@@ -37,49 +37,6 @@ from simrl.nn.meters import PeakMemory, count_flops, optimizer_state_bytes, para
 from simrl.sim.config import EnvConfig
 
 STATE_FORMAT = "simrl.ppo/1"
-
-
-class _EpisodeTracker(BaseCallback):
-    """Collects returns and successes of the episodes that end during the current rollout."""
-
-    def __init__(self) -> None:
-        super().__init__(verbose=0)
-        self.returns: list[float] = []
-        self.successes: list[float] = []
-
-    def clear(self) -> None:
-        self.returns.clear()
-        self.successes.clear()
-
-    def _on_step(self) -> bool:
-        for info, done in zip(self.locals["infos"], self.locals["dones"], strict=True):
-            if not done:
-                continue
-            if "episode" in info:
-                self.returns.append(float(info["episode"]["r"]))
-            if info.get("is_success") is not None:
-                self.successes.append(float(info["is_success"]))
-        return True
-
-
-def make_vec_env(env_cfg: EnvConfig, n_envs: int, seed: int) -> tuple[VecEnv, Any]:
-    """simrl batched env with independent start states (group_size 1) as an SB3 VecEnv.
-
-    Returns (SB3 VecEnv, the underlying group env or None).
-    """
-    from simrl.sim import make_group_env
-    from simrl.sim.sb3 import SB3VecEnv
-
-    group_env = make_group_env(
-        env_cfg.id,
-        num_groups=n_envs,
-        group_size=1,
-        seed=seed,
-        num_threads=env_cfg.num_threads,
-        autoreset_mode="same_step",
-        **dict(env_cfg.options),
-    )
-    return SB3VecEnv(group_env), group_env
 
 
 def _lr_schedule(cfg: PPOConfig) -> Any:
@@ -159,7 +116,7 @@ class PPOTrainer:
             verbose=0,
         )
         self.model.set_logger(Logger(folder=None, output_formats=[]))
-        self._tracker = _EpisodeTracker()
+        self._tracker = EpisodeTracker()
         _, self._callback = self.model._setup_learn(
             max(int(run_cfg.total_env_steps), 1), self._tracker, reset_num_timesteps=True
         )
@@ -346,6 +303,10 @@ class PPOTrainer:
         self._flops_per_update = state["meters"]["flops_per_update"]
         self._peak_bytes = state["meters"]["peak_bytes"]
         load_rng_state(state["rng"])
+
+    def close(self) -> None:
+        """Release the env (the run loop calls this when the run ends)."""
+        self.venv.close()
 
 
 def make_trainer(

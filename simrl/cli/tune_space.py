@@ -1,0 +1,113 @@
+"""simrl-tune's settings and search space: the `tune` config node, its checks, and sampling.
+
+The space mirrors the train config (`space.algo.lr` is the override `algo.lr`); each leaf is a
+distribution: {type: float|int, low, high, log, step} or {type: categorical, choices}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+
+from simrl.cli.validate import ConfigError
+
+SAMPLERS = ("tpe", "random")
+DIRECTIONS = ("maximize", "minimize")
+PARAM_TYPES = ("float", "int", "categorical")
+
+
+@dataclass
+class TuneConfig:
+    """Search settings (the `tune` node); see conf/tune/grpo.yaml for the meaning of each."""
+
+    n_trials: int = 20
+    study_name: str = "grpo"
+    storage: str = "sqlite:///tune/optuna.db"
+    out: str = "tune/grpo"
+    seed: int = 0
+    sampler: str = "tpe"
+    direction: str = "maximize"
+    metric: str = "final_return_mean"
+    fail_stale: bool = True
+    overrides: list[str] = field(default_factory=list)  # train overrides before the command line's
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+ConfigStore.instance().store(name="tune_schema", node=TuneConfig)
+
+
+def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
+    """(tune overrides: keys starting with `tune`, train overrides: the rest)."""
+    tune, train = [], []
+    for item in argv:
+        key = item.split("=", 1)[0].lstrip("+~")
+        (tune if key == "tune" or key.startswith("tune.") else train).append(item)
+    return tune, train
+
+
+def flatten_space(space: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested space (like the config) -> {override key: distribution}; a leaf has a `type`."""
+    flat: dict[str, Any] = {}
+    for key, value in space.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and "type" not in value:
+            flat.update(flatten_space(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def check_space(space: dict[str, Any]) -> None:
+    """One-line errors for a malformed (flattened) search space."""
+    if not space:
+        raise ConfigError(
+            "tune.space", "{}", "is empty; add entries like algo.lr: {type: float, ...}"
+        )
+    for key, spec in space.items():
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        if kind not in PARAM_TYPES:
+            raise ConfigError(
+                f"tune.space.{key}.type", kind, "is not a parameter type", PARAM_TYPES
+            )
+        if kind == "categorical" and not spec.get("choices"):
+            raise ConfigError(f"tune.space.{key}.choices", spec.get("choices"), "must be a list")
+        if kind in ("float", "int"):
+            low, high = spec.get("low"), spec.get("high")
+            if (
+                not isinstance(low, (int, float))
+                or not isinstance(high, (int, float))
+                or low > high
+            ):
+                raise ConfigError(
+                    f"tune.space.{key}", f"[{low}, {high}]", "needs numbers low <= high"
+                )
+
+
+def check_tune(tune: TuneConfig) -> None:
+    """Settings checks (one line each)."""
+    if tune.n_trials < 1:
+        raise ConfigError("tune.n_trials", tune.n_trials, "must be an integer >= 1")
+    if tune.sampler not in SAMPLERS:
+        raise ConfigError("tune.sampler", tune.sampler, "is not a sampler", SAMPLERS)
+    if tune.direction not in DIRECTIONS:
+        raise ConfigError("tune.direction", tune.direction, "is not a direction", DIRECTIONS)
+    check_space(tune.space)
+
+
+def suggest(trial: Any, space: dict[str, Any]) -> list[str]:
+    """Sample every parameter of `space`; return them as simrl-train overrides."""
+    out = []
+    for key, spec in space.items():
+        kind = spec["type"]
+        if kind == "float":
+            value = trial.suggest_float(key, spec["low"], spec["high"], log=spec.get("log", False))
+        elif kind == "int":
+            value = trial.suggest_int(
+                key, spec["low"], spec["high"], step=spec.get("step", 1), log=spec.get("log", False)
+            )
+        else:
+            value = trial.suggest_categorical(key, list(spec["choices"]))
+        out.append(f"{key}={value}")
+    return out
