@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         help="GRPOConfig overrides for every run, e.g. lr=1e-3",
     )
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    p.add_argument("--name", default="grpo_bench", help="file stem of the JSON and PNG")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     defaults = GRPOConfig()
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         "compare": [],
         "summary": {},
     }
-    json_path = args.out / "grpo_bench.json"
+    json_path = args.out / f"{args.name}.json"
     for env_id in args.envs:
         runs = []
         for seed in args.seeds:
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
                 atomic_write(json_path, json.dumps(results, indent=1))
             results["summary"][f"compare/{spec}"] = summarise(kind_runs, None)
     atomic_write(json_path, json.dumps(results, indent=1))
-    png = args.out / "grpo_bench.png"
+    png = args.out / f"{args.name}.png"
     plot(results, png)
     print(
         f"\n{'run':<22}{'steps':>10}{'final mean':>12}{'std':>8}{'target':>9}{'gap':>8}{'train s':>9}"

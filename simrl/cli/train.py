@@ -147,10 +147,44 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     return summary
 
 
+def resume_in_place(argv: list[str]) -> list[str]:
+    """`resume=RUN` of a Hydra run dir: rerun with that run's own overrides (then the command
+    line's), write into the same directory, and keep its original `.hydra/` untouched.
+
+    Returns `argv` unchanged for a sweep, a checkpoint outside a run dir or no resume at all.
+    """
+    import yaml
+
+    if "-m" in argv or "--multirun" in argv:
+        return argv
+    resume = [a.split("=", 1)[1] for a in argv if a.split("=", 1)[0] == "resume"]
+    if not resume or resume[-1] in ("null", ""):
+        return argv
+    path = Path(resume[-1].strip("'\""))
+    run_dir = path if path.is_dir() else path.parent.parent  # <run>/checkpoints/last.pt
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    if not overrides_file.is_file():
+        return argv
+    original = [str(o) for o in yaml.safe_load(overrides_file.read_text()) or []]
+    original = [o for o in original if o.split("=", 1)[0].lstrip("+~") != "resume"]
+    from simrl.cli.app import quote_paths
+
+    return quote_paths(
+        [
+            *original,
+            *argv,
+            f"hydra.run.dir={run_dir}",
+            "hydra.output_subdir=.hydra/resume_${now:%Y-%m-%d_%H-%M-%S}",
+        ],
+        keys=("hydra.run.dir",),
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`)."""
     from simrl.cli import callbacks
 
+    argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
     run_app(APP, "config", train_job, check=build_configs, argv=argv)
     failed = callbacks.last_sweep_failures()
     if failed:

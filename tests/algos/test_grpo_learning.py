@@ -35,6 +35,7 @@ def test_grpo_improves_reacher():
         gamma=0.99,
         minibatch_size=1024,
         lr_schedule="constant",
+        init_log_std=-0.5,
     )
     trainer = make_trainer(
         EnvConfig(id="Reacher-v5"), core_preset("small"), cfg, RunConfig(seed=0, num_threads=1)

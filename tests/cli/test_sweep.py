@@ -86,10 +86,13 @@ def test_report_aggregates_over_seeds_and_lists_failures(basic_sweep):
     assert grid[-1] == 800 and mean[-1] == pytest.approx(statistics.mean(last))
 
 
-def test_report_cli_errors_are_one_line(tmp_path):
-    proc = run_cli("report", str(tmp_path / "missing"), cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
+def test_report_cli_errors_are_one_line(tmp_path, capsys):
+    from simrl.cli.report import main
+
+    with pytest.raises(SystemExit) as info:
+        main([str(tmp_path / "missing")])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         f"simrl-report: error: {tmp_path / 'missing'} is not a directory (give a sweep or outputs directory)"
     ]
 
@@ -145,10 +148,24 @@ def test_bad_override_exits_2_with_one_line(tmp_path):
     assert not (tmp_path / "outputs").exists()  # nothing started
 
 
-def test_help_lists_groups_and_common_overrides(tmp_path):
-    proc = run_cli("train", "--help", cwd=tmp_path)
-    assert proc.returncode == 0
-    out = proc.stdout
+def _help(main, capsys) -> str:
+    """Run an entry point's --help in process (Hydra prints it and exits 0)."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(["--help"])
+    finally:
+        GlobalHydra.instance().clear()
+    assert info.value.code in (0, None)
+    return capsys.readouterr().out
+
+
+def test_help_lists_groups_and_common_overrides(capsys):
+    from simrl.cli import eval as eval_cli
+    from simrl.cli import train
+
+    out = _help(train.main, capsys)
     for line in (
         "algo: grpo, ppo",
         "env: gym, pick_place, push, pusher, reach, reacher",
@@ -163,5 +180,4 @@ def test_help_lists_groups_and_common_overrides(tmp_path):
         assert line in out, line
     groups = out.split("Common overrides")[0]
     assert "schema" not in groups and "tune:" not in groups
-    proc = run_cli("eval", "--help", cwd=tmp_path)
-    assert proc.returncode == 0 and "simrl-eval checkpoint=RUN_DIR_OR_FILE" in proc.stdout
+    assert "simrl-eval checkpoint=RUN_DIR_OR_FILE" in _help(eval_cli.main, capsys)

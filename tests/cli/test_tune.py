@@ -66,8 +66,13 @@ def test_tune_two_trials_then_resume(tmp_path):
     assert [float(r["value"]) for r in rows[:2]] == values  # not rerun
     assert rows[2]["algo.lr"] != rows[0]["algo.lr"]  # the resumed sampler does not replay
 
-    proc = run_cli("tune", "tune.sampler=grid", *TUNE, cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
+
+def test_tune_bad_setting_is_one_line(capsys):
+    from simrl.cli.tune import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["tune.sampler=grid", *TUNE])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "simrl-tune: error: tune.sampler=grid is not a sampler; allowed: tpe, random"
     ]

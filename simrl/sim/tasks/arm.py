@@ -1,8 +1,8 @@
 """Shared logic of the arm tasks (simrl/Reach-v0, simrl/Push-v0, simrl/PickPlace-v0).
 
 Scene: `envs/arm_common.xml`, a table whose top is z = 0 and a 5-joint arm on it (base yaw,
-shoulder, elbow, wrist pitch, wrist roll) with a two-finger parallel gripper. Physics runs at 4 ms
-per substep, 10 substeps per action: control at 25 Hz.
+shoulder, elbow, wrist pitch, wrist roll) with a two-finger parallel gripper. Physics runs at 5 ms
+per substep, 8 substeps per action: control at 25 Hz.
 
 Control scheme (all tasks): actions are in [-1, 1].
   a[0:3]  end-effector displacement, scaled by `MAX_STEP` (2.5 cm per step): the commanded grip
@@ -84,7 +84,7 @@ class ArmTask(Task):
     0.0, instead of the shaped dense reward.
     """
 
-    frame_skip = 10
+    frame_skip = 8
     has_success = True
     use_gripper: bool = False  # whether a[3] drives the gripper (else fingers stay closed)
 
