@@ -128,6 +128,11 @@ def _parse_args(argv: list[str]) -> Any:
 
     parser = get_args_parser()
     parser.exit_on_error = False
+
+    def error(message: str) -> None:  # argparse would print the usage first: keep it one line
+        raise ValueError(message)
+
+    parser.error = error  # type: ignore[method-assign]
     return parser.parse_args(argv)
 
 
@@ -147,7 +152,7 @@ def run_app(
         try:
             args = _parse_args(argv)
         except (Exception, SystemExit) as exc:
-            fail(app, f"bad command line {' '.join(argv)!r}: {exc}; see {app} --help")
+            fail(app, f"{exc}; see {app} --help")
         flags = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
         informational = any(getattr(args, f, None) for f in flags) or any(
             getattr(args, f, None) for f in ("config_path", "config_dir")

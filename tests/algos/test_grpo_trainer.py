@@ -205,3 +205,17 @@ def test_mc_values_match_a_near_deterministic_continuation():
         expected += 0.9**k * reward
     assert trunc.all() and steps == 4 * 2 * 10
     np.testing.assert_allclose(values.numpy(), expected, atol=2e-2)
+
+
+def test_all_groups_dropped_skips_update_without_nan_alarm(monkeypatch):
+    import simrl.algos.grpo.trainer as trainer_mod
+
+    def all_zero(kind, rewards, mask, group_size, **kw):
+        return torch.zeros_like(rewards), torch.ones(rewards.shape[0] // group_size, dtype=bool)
+
+    monkeypatch.setattr(trainer_mod, "compute_advantages", all_zero)
+    tr = trainer(tiny(drop_zero_var=True))
+    before = params(tr).clone()
+    m = tr.iterate()
+    assert m["zero_var_frac"] == 1.0 and m["update_skipped"] == 1.0 and m["loss"] == 0.0
+    assert m["nonfinite_updates"] == 0 and torch.equal(params(tr), before)

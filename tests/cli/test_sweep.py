@@ -124,7 +124,7 @@ def test_joblib_sweep_matches_basic_runs_with_reused_workers(basic_sweep, tmp_pa
         ]
 
 
-def test_eval_cli_on_a_sweep_run(basic_sweep):
+def test_eval_cli_on_a_sweep_run(basic_sweep, capsys):
     run_dir = basic_sweep / "algo.clip_low=0.2,seed=0"
     proc = run_cli("eval", f"checkpoint={run_dir}", "episodes=2", cwd=basic_sweep)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -132,9 +132,12 @@ def test_eval_cli_on_a_sweep_run(basic_sweep):
     assert result["episodes"] == 2 and len(result["returns"]) == 2
     # same start states as the run's own final evaluation (run's eval seed, deterministic policy)
     assert result["return_mean"] == pytest.approx(summary(run_dir)["final_return_mean"], rel=1e-6)
-    proc = run_cli("eval", "episodes=2", cwd=basic_sweep)
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
+    from simrl.cli.eval import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["episodes=2"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "simrl-eval: error: checkpoint=??? is required: simrl-eval checkpoint=RUN_DIR_OR_FILE"
     ]
 
@@ -181,3 +184,23 @@ def test_help_lists_groups_and_common_overrides(capsys):
     groups = out.split("Common overrides")[0]
     assert "schema" not in groups and "tune:" not in groups
     assert "simrl-eval checkpoint=RUN_DIR_OR_FILE" in _help(eval_cli.main, capsys)
+
+
+def test_resume_a_sweep_run_in_place(basic_sweep, tmp_path):
+    """`simrl-train resume=RUN_DIR` (a sweep dir name full of '=' and ',') takes the run's own
+    overrides from .hydra/overrides.yaml, continues in the same directory and keeps .hydra/."""
+    import shutil
+
+    src = basic_sweep / "algo.clip_low=0.2,seed=1"
+    run_dir = tmp_path / src.name
+    shutil.copytree(src, run_dir)
+    overrides_before = (run_dir / ".hydra/overrides.yaml").read_text()
+    proc = run_cli("train", f"resume={run_dir}", "total_env_steps=1200", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    s = summary(run_dir)
+    assert (s["status"], s["env_steps"], s["seed"]) == ("completed", 1200, 1)
+    assert s["resumed_from"].endswith("checkpoints/last.pt")
+    assert [p["env_steps"] for p in s["eval_curve"]] == [400, 800, 1200]
+    assert (run_dir / ".hydra/overrides.yaml").read_text() == overrides_before
+    assert len(list((run_dir / ".hydra").glob("resume_*/overrides.yaml"))) == 1
+    assert not (tmp_path / "outputs").exists()

@@ -10,7 +10,7 @@ import pytest
 from simrl.cli.tune import check_space, flatten_space, split_overrides
 from simrl.cli.validate import ConfigError
 
-from .conftest import TINY, run_cli, summary
+from .conftest import TINY, summary
 
 TUNE = [
     "tune.study_name=t",
@@ -41,10 +41,18 @@ def test_space_and_argument_split():
         check_space({"algo.lr": {"type": "uniform"}})
 
 
-def test_tune_two_trials_then_resume(tmp_path):
-    proc = run_cli("tune", "tune.n_trials=2", *TUNE, *TINY, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "0 finished, running 2" in proc.stdout
+def _tune(capsys, *args: str) -> str:
+    """Run simrl-tune in process (same code path as the console script); return its stdout."""
+    from simrl.cli.tune import main
+
+    main(list(args))
+    return capsys.readouterr().out
+
+
+def test_tune_two_trials_then_resume(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # storage and trial dirs are relative to the cwd
+    out = _tune(capsys, "tune.n_trials=2", *TUNE, *TINY)
+    assert "0 finished, running 2" in out
     best = json.loads((tmp_path / "study/t/best.json").read_text())
     with open(tmp_path / "study/t/trials.csv") as fh:
         first = list(csv.DictReader(fh))
@@ -53,13 +61,13 @@ def test_tune_two_trials_then_resume(tmp_path):
     # the objective is the run's final deterministic return from its summary.json
     for row in first:
         assert float(row["value"]) == summary(tmp_path / row["run_dir"])["final_return_mean"]
+        assert (tmp_path / row["run_dir"] / ".hydra/overrides.yaml").exists()
     assert best["best_value"] == max(values) and best["n_complete"] == 2
     assert best["command"].startswith("simrl-train algo=grpo total_env_steps=800")
     assert (tmp_path / "study/optuna.db").exists()
 
-    proc = run_cli("tune", "tune.n_trials=3", *TUNE, *TINY, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "2 finished, running 1" in proc.stdout
+    out = _tune(capsys, "tune.n_trials=3", *TUNE, *TINY)
+    assert "2 finished, running 1" in out
     with open(tmp_path / "study/t/trials.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["number"] for r in rows] == ["0", "1", "2"]

@@ -1,4 +1,20 @@
-"""Critic-free GRPO for continuous control from exact-state groups (see trainer.py for the loop)."""
+"""Critic-free GRPO for continuous control from exact-state groups.
+
+    from simrl.algos.base import RunConfig
+    from simrl.algos.grpo import GRPOConfig, make_trainer
+    from simrl.nn import core_preset
+    from simrl.sim.config import EnvConfig
+
+    trainer = make_trainer(EnvConfig(id="Reacher-v5"), core_preset("small"), GRPOConfig(),
+                           RunConfig(total_env_steps=200_000))
+    while trainer.env_steps < 200_000:
+        metrics = trainer.iterate()          # return_mean, kl, clip_frac, zero_var_frac, ...
+    actions = trainer.act(obs)               # deterministic (mean) actions for raw observations
+
+Modules: config (GRPOConfig), advantages (outcome/process/rtg/rloo/vine), loss (clipped surrogate,
+k3 KL, aggregation weights), policy (normaliser + Core + GaussianHead + squash), rollout (group
+rollouts, vine Monte Carlo values), learner (epochs/minibatches, NaN guard), trainer (the loop).
+"""
 
 from simrl.algos.grpo.config import GRPOConfig
 from simrl.algos.grpo.trainer import GRPOTrainer, make_trainer

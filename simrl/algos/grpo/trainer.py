@@ -51,11 +51,23 @@ def _resolve_device(name: str) -> torch.device:
     return dev
 
 
+class _Unsaveable(Exception):
+    pass
+
+
 def _to_torch(x: Any) -> Any:
-    """numpy arrays inside nested dicts -> tensors (weights_only-safe checkpoint payload)."""
+    """Env snapshot -> weights_only-safe payload (numpy arrays become tensors, in nested dicts).
+
+    Raises _Unsaveable for anything but arrays, dicts and plain scalars (e.g. the generic
+    Gymnasium path's MjData objects).
+    """
     if isinstance(x, dict):
         return {k: _to_torch(v) for k, v in x.items()}
-    return torch.from_numpy(np.ascontiguousarray(x)) if isinstance(x, np.ndarray) else x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
+        return torch.from_numpy(np.ascontiguousarray(x))
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    raise _Unsaveable(type(x).__name__)
 
 
 def _to_numpy(x: Any) -> Any:
@@ -290,10 +302,13 @@ class GRPOTrainer:
             "env": None,
         }
         if self.continuing and self._ended is not None:
-            state["env"] = {
-                "snapshot": _to_torch(self.env.get_state()),
-                "ended": torch.from_numpy(self._ended),
-            }
+            # episodes in flight (horizon mode); envs whose snapshot is not plain arrays restart
+            # from fresh groups on resume instead
+            with contextlib.suppress(_Unsaveable):
+                state["env"] = {
+                    "snapshot": _to_torch(self.env.get_state()),
+                    "ended": torch.from_numpy(self._ended.copy()),
+                }
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -306,6 +321,7 @@ class GRPOTrainer:
         try:
             self.policy.load_state_dict(state["policy"])
             self.learner.load_state_dict(state["learner"])
+            self._ended = None  # continuing mode without a saved env: start fresh groups
             if self.continuing and state.get("env") is not None:
                 self.env.set_state(
                     np.arange(self.env.num_envs), _to_numpy(state["env"]["snapshot"])
