@@ -171,6 +171,9 @@ def _draw(ax: Any, runs: list[RunRecord], x: str, label: str) -> bool:
     grid, mean, std = mean_curve(runs, x=x)
     if grid.size == 0:
         return False
+    if grid.size == 1:  # one evaluation point: an error bar instead of an invisible band
+        ax.errorbar(grid, mean, yerr=std, label=label, marker="o", capsize=4)
+        return True
     (line,) = ax.plot(grid, mean, label=label, marker="." if grid.size < 20 else None)
     ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
     return True

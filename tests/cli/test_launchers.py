@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,11 +41,13 @@ def _ray_processes() -> set[int]:
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="process check needs /proc")
 def test_ray_local_launcher_runs_two_runs_and_cleans_up(tmp_path):
     before = _ray_processes()
+    ray_tmp = tempfile.mkdtemp(prefix="simrl-ray-")  # short: Ray's socket paths must stay < 108
     try:
         proc = run_cli(
             "train",
             "-m",
             "hydra/launcher=ray_local",
+            f"+hydra.launcher.ray.init._temp_dir={ray_tmp}",
             "seed=0,1",
             *TINY,
             cwd=tmp_path,
@@ -64,6 +68,7 @@ def test_ray_local_launcher_runs_two_runs_and_cleans_up(tmp_path):
                 os.kill(pid, 9)
             except OSError:
                 pass
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     assert not left, f"Ray processes left running: {sorted(left)}"
 
 
