@@ -148,6 +148,9 @@ def plot(results: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    steps_fmt = FuncFormatter(lambda x, _: f"{x / 1e6:g}M" if x >= 1e6 else f"{x / 1e3:g}k")
 
     panels = [(env_id, runs) for env_id, runs in results["main"].items()]
     if results["compare"]:
@@ -175,6 +178,7 @@ def plot(results: dict, path: Path) -> None:
             axes[row, col].grid(alpha=0.3)
         axes[0, col].set_title(f"GRPO {name}" + (f" ({env_id})" if name == "estimators" else ""))
         axes[0, col].set_xlabel("env steps")
+        axes[0, col].xaxis.set_major_formatter(steps_fmt)
         axes[1, col].set_xlabel("learner wall-clock (s, shared 2-core CPU)")
         axes[0, col].legend(fontsize=8)
     fig.tight_layout()
@@ -185,7 +189,11 @@ def plot(results: dict, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
-        "--envs", nargs="+", default=["Reacher-v5", "Pusher-v5"], choices=sorted(TARGETS)
+        "--envs",
+        nargs="*",
+        default=["Reacher-v5", "Pusher-v5"],
+        choices=sorted(TARGETS),
+        help="envs of the main (3-seed) runs; none = only the estimator comparison",
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--reacher-steps", type=int, default=1_000_000)

@@ -25,25 +25,34 @@ def _atomic_savefig(fig: Any, path: Path) -> None:
 
 
 def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) -> Path:
-    """Return vs env steps and vs wall-clock, one line per algo, shaded ± std over seeds."""
+    """Return vs env steps (mean ± std over seeds, seeds thin) and vs wall-clock (each seed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import EngFormatter
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, x_key, xlabel in (
-        (axes[0], "env_steps", "env steps"),
-        (axes[1], "wall_s", "wall-clock (s)"),
-    ):
+    panels = ((axes[0], "env_steps", "env steps"), (axes[1], "wall_s", "wall-clock (s, log scale)"))
+    for ax, x_key, xlabel in panels:
         for algo in sorted({r["algo"] for r in records}):
             curves = [r["curve"] for r in records if r["algo"] == algo and r.get("curve")]
-            c = mean_curve(curves, x_key)
-            if not c["x"]:
-                continue
-            n = len(curves)
             color = COLORS.get(algo)
-            ax.plot(c["x"], c["mean"], label=f"{algo} (n={n})", color=color)
+            # Wall-clock differs between seeds on a shared machine, so that panel shows each seed
+            # (a mean over the common time range would hide most of the runs).
+            per_seed = x_key == "wall_s"
+            for i, curve in enumerate(curves):
+                pts = [
+                    (p[x_key], p["return_mean"]) for p in curve if p.get("return_mean") is not None
+                ]
+                if pts:
+                    label = f"{algo} (each seed, n={len(curves)})" if per_seed and i == 0 else None
+                    alpha, lw = (0.8, 1.2) if per_seed else (0.25, 0.8)
+                    ax.plot(*zip(*pts, strict=True), color=color, alpha=alpha, lw=lw, label=label)
+            c = mean_curve(curves, x_key)
+            if per_seed or not c["x"]:
+                continue
+            ax.plot(c["x"], c["mean"], label=f"{algo} (mean ± std, n={len(curves)})", color=color)
             lo = [m - s for m, s in zip(c["mean"], c["std"], strict=True)]
             hi = [m + s for m, s in zip(c["mean"], c["std"], strict=True)]
             ax.fill_between(c["x"], lo, hi, alpha=0.2, color=color)
@@ -51,6 +60,8 @@ def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) 
         ax.set_ylabel("deterministic eval return")
         ax.grid(alpha=0.3)
         ax.legend()
+    axes[0].xaxis.set_major_formatter(EngFormatter())
+    axes[1].set_xscale("log")
     fig.suptitle(title)
     _atomic_savefig(fig, path)
     plt.close(fig)
