@@ -5,9 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+  echo "simrl: creating .venv with $("$PY" --version)"
   "$PY" -m venv .venv
 fi
 . .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-python -m pip install -q -c constraints.txt -e ".[test]" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+LOG=.venv/simrl-setup.log
+echo "simrl: installing (pip log: $LOG)"
+python -m pip install --upgrade pip >"$LOG" 2>&1 || true
+if ! python -m pip install -c constraints.txt -e ".[test]" >>"$LOG" 2>&1; then
+  tail -n 40 "$LOG"
+  echo "simrl: set-up failed; full log in $LOG" >&2
+  exit 1
+fi
 python -c "import simrl, torch, mujoco; print(f'simrl ready: torch {torch.__version__}, mujoco {mujoco.__version__}')"

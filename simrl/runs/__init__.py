@@ -1,0 +1,17 @@
+"""Run loop, checkpoints, metrics, evaluation and run-directory outputs."""
+
+from simrl.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from simrl.runs.device import resolve_device
+from simrl.runs.evaluate import EvalResult, evaluate_checkpoint, evaluate_policy
+from simrl.runs.loop import run_training
+
+__all__ = [
+    "CheckpointError",
+    "EvalResult",
+    "evaluate_checkpoint",
+    "evaluate_policy",
+    "load_checkpoint",
+    "resolve_device",
+    "run_training",
+    "save_checkpoint",
+]

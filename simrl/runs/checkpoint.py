@@ -1,0 +1,187 @@
+"""Atomic checkpoint files and their validation.
+
+A checkpoint is one `torch.save` file holding only tensors and plain Python values, so it loads with
+`torch.load(weights_only=True)` (never unpickling code). It carries the trainer's state, the run's
+counters and metric history, the configs, a format version, and the algo/env ids and obs/act sizes
+used to refuse a checkpoint from a different run with one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT_VERSION = 1
+KIND = "simrl-checkpoint"
+REQUIRED_KEYS = (
+    "kind",
+    "format_version",
+    "algo",
+    "env_id",
+    "obs_dim",
+    "act_dim",
+    "iteration",
+    "env_steps",
+    "trainer",
+    "configs",
+)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_current_umask()  # what open() would give; mkstemp alone gives 0600
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file and the problem (one line)."""
+
+
+def _one_line(exc: BaseException) -> str:
+    """The informative line of an exception message (torch's unpickler puts it further down)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("WeightsUnpickler error:"):
+            return line.split(". Please use", 1)[0]
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+
+
+def atomic_write_bytes(path: Path, write: Any) -> None:
+    """Write a file atomically: `write(fileobj)` into a temp file in the same folder, fsync, replace.
+
+    If `write` raises (or the process dies), the previous file at `path` is untouched and the temp
+    file is removed (or, after a hard crash, left under a `.tmp` name that is never read).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Atomic text file write (JSON, YAML, CSV)."""
+    atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Save `payload` (see `make_payload`) atomically with `torch.save`."""
+    atomic_write_bytes(path, lambda f: torch.save(payload, f))
+
+
+def make_payload(
+    *,
+    algo: str,
+    env_id: str,
+    obs_dim: int,
+    act_dim: int,
+    iteration: int,
+    env_steps: int,
+    trainer_state: dict[str, Any],
+    configs: dict[str, Any],
+    config: dict[str, Any],
+    run_state: dict[str, Any],
+) -> dict[str, Any]:
+    """Assemble the checkpoint dictionary (format `FORMAT_VERSION`)."""
+    return {
+        "kind": KIND,
+        "format_version": FORMAT_VERSION,
+        "algo": algo,
+        "env_id": env_id,
+        "obs_dim": int(obs_dim),
+        "act_dim": int(act_dim),
+        "iteration": int(iteration),
+        "env_steps": int(env_steps),
+        "trainer": trainer_state,
+        "configs": configs,
+        "config": config,
+        "run_state": run_state,
+        "torch_version": str(torch.__version__),
+    }
+
+
+def resolve_checkpoint_path(path: str | Path) -> Path:
+    """A checkpoint file, or a run directory (-> its `checkpoints/last.pt`)."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        for candidate in (p / "checkpoints" / "last.pt", p / "last.pt"):
+            if candidate.is_file():
+                return candidate
+        raise CheckpointError(f"checkpoint: no checkpoints/last.pt in run directory {p}")
+    if not p.exists():
+        raise CheckpointError(f"checkpoint {p}: file not found")
+    return p
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load and sanity-check a checkpoint file (`weights_only=True`); errors are one line."""
+    p = resolve_checkpoint_path(path)
+    try:
+        payload = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt, truncated, not a torch file, or unsafe content
+        raise CheckpointError(
+            f"checkpoint {p}: cannot be read, corrupt or truncated? ({_one_line(exc)})"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("kind") != KIND:
+        raise CheckpointError(f"checkpoint {p}: not a simrl checkpoint")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {p}: format version {version!r} is not supported (expected {FORMAT_VERSION})"
+        )
+    missing = [k for k in REQUIRED_KEYS if k not in payload]
+    if missing:
+        raise CheckpointError(f"checkpoint {p}: missing entries {missing}")
+    payload["path"] = str(p)
+    return payload
+
+
+def check_compatible(
+    payload: dict[str, Any], *, algo: str, env_id: str, obs_dim: int, act_dim: int
+) -> None:
+    """Refuse a checkpoint from a different algorithm, env or obs/act size (one-line error)."""
+    path = payload.get("path", "?")
+    expected = {"algo": algo, "env_id": env_id, "obs_dim": int(obs_dim), "act_dim": int(act_dim)}
+    for key, want in expected.items():
+        got = payload.get(key)
+        if got != want:
+            raise CheckpointError(
+                f"checkpoint {path}: {key} mismatch, checkpoint has {got!r} but this run has {want!r}"
+            )
+
+
+def load_trainer_state(trainer: Any, payload: dict[str, Any]) -> None:
+    """`trainer.load_state_dict` with shape/key errors turned into one clear line naming the file."""
+    try:
+        trainer.load_state_dict(payload["trainer"])
+    except Exception as exc:
+        raise CheckpointError(
+            f"checkpoint {payload.get('path', '?')}: trainer state does not fit this run's model "
+            f"(different model preset or algo settings?): {_one_line(exc)}"
+        ) from exc

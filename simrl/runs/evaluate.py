@@ -1,0 +1,234 @@
+"""Deterministic evaluation: one episode per env row, on an env separate from training.
+
+`evaluate_policy` runs during training (periodic eval) and from `evaluate_checkpoint`, which
+rebuilds a trainer from a checkpoint's saved configs through the algorithm registry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+MAX_EVAL_STEPS = 100_000  # guard for envs without a time limit
+
+
+@dataclass
+class EvalResult:
+    """Per-episode returns and success flags of one evaluation."""
+
+    returns: np.ndarray
+    lengths: np.ndarray
+    successes: np.ndarray | None  # None when the task has no success signal
+    frames: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def return_mean(self) -> float:
+        return float(np.mean(self.returns))
+
+    @property
+    def return_std(self) -> float:
+        return float(np.std(self.returns))
+
+    @property
+    def success_rate(self) -> float | None:
+        return None if self.successes is None else float(np.mean(self.successes))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "episodes": int(len(self.returns)),
+            "return_mean": self.return_mean,
+            "return_std": self.return_std,
+            "success_rate": self.success_rate,
+            "length_mean": float(np.mean(self.lengths)),
+            "returns": [float(r) for r in self.returns],
+        }
+
+
+def eval_seed(run_seed: int) -> int:
+    """Eval env seed derived from the run seed, distinct from the training seed."""
+    return int(np.random.SeedSequence([int(run_seed), 0x5EED_E7A1]).generate_state(1)[0] >> 1)
+
+
+def make_eval_env(env_factory: Callable[..., Any], env_cfg: Any, episodes: int, seed: int) -> Any:
+    """`episodes` independent rows (group_size 1), no autoreset: each row plays one episode."""
+    if episodes < 1:
+        raise ValueError(f"eval_episodes must be >= 1, got {episodes}")
+    return env_factory(
+        env_cfg.id,
+        num_groups=episodes,
+        group_size=1,
+        seed=seed,
+        autoreset_mode="disabled",
+        num_threads=env_cfg.num_threads,
+        **dict(env_cfg.options or {}),
+    )
+
+
+def _render(env: Any, row: int) -> np.ndarray:
+    try:
+        return env.render(row)
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise RuntimeError(
+            f"rendering failed ({type(exc).__name__}: {first}); on a headless machine set "
+            "MUJOCO_GL=egl (or osmesa) before starting"
+        ) from exc
+
+
+def evaluate_policy(
+    act: Callable[[np.ndarray], np.ndarray],
+    env: Any,
+    seed: int,
+    *,
+    render_row: int | None = None,
+) -> EvalResult:
+    """Play one episode on every row of `env` from `env.reset(seed=seed)` and collect returns.
+
+    Rows that end are masked (their later rewards ignored); success is the row's `is_success` at its
+    final step (the Gymnasium-Robotics/SB3 convention). Actions are clipped to the action bounds.
+    With `render_row`, frames of that row are collected until it ends.
+    """
+    obs, _ = env.reset(seed=seed)
+    n = obs.shape[0]
+    space = env.single_action_space
+    low, high = np.asarray(space.low), np.asarray(space.high)
+    returns = np.zeros(n)
+    lengths = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=bool)
+    has_success = bool(getattr(env, "has_success", False))
+    successes = np.zeros(n, dtype=bool) if has_success else None
+    frames = [_render(env, render_row)] if render_row is not None else []
+    limit = getattr(env, "max_episode_steps", None) or MAX_EVAL_STEPS
+    for _ in range(int(limit) + 1):
+        with torch.no_grad():
+            actions = np.asarray(act(obs), dtype=np.float64).reshape(n, -1)
+        actions = np.clip(actions, low, high)
+        obs, reward, terminated, truncated, info = env.step(actions)
+        live = ~done
+        returns[live] += np.asarray(reward, dtype=np.float64)[live]
+        lengths[live] += 1
+        ended = (np.asarray(terminated) | np.asarray(truncated)) & live
+        if successes is not None and "is_success" in info:
+            successes[ended] = np.asarray(info["is_success"], dtype=bool)[ended]
+        if render_row is not None and live[render_row]:
+            frames.append(_render(env, render_row))
+        done |= ended
+        if done.all():
+            break
+    else:
+        raise RuntimeError(f"evaluation did not finish within {limit} steps")
+    return EvalResult(returns=returns, lengths=lengths, successes=successes, frames=frames)
+
+
+def evaluate_checkpoint(
+    checkpoint: str | Path,
+    episodes: int = 16,
+    video: bool = False,
+    out_dir: str | Path | None = None,
+    deterministic: bool = True,
+    seed: int | None = None,
+    device: str = "auto",
+    *,
+    env_factory: Callable[..., Any] | None = None,
+    trainer_factory: Callable[..., Any] | None = None,
+    print_table: bool = True,
+) -> dict[str, Any]:
+    """Rebuild the trainer saved in `checkpoint` (file or run dir), evaluate it, maybe film it.
+
+    Returns (and writes `eval.json` into `out_dir` when given) mean/std return, success rate and
+    per-episode returns; `video=True` also writes `eval.mp4` (or `eval.gif` without ffmpeg) of row 0.
+    `seed` defaults to the run's eval seed (the same start states as the run's own evaluations).
+    """
+    from simrl.algos.registry import get_algo
+    from simrl.runs.checkpoint import check_compatible, load_checkpoint, load_trainer_state
+    from simrl.runs.configs import from_plain
+    from simrl.runs.device import resolve_device
+
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    payload = load_checkpoint(checkpoint)
+    configs = payload["configs"]
+    from simrl.algos.base import RunConfig
+    from simrl.sim.config import EnvConfig
+
+    env_cfg = from_plain(EnvConfig, configs.get("env"))
+    run_cfg = from_plain(RunConfig, configs.get("run"))
+    run_cfg = replace(run_cfg, device=resolve_device(device), resume=None, progress=False)
+    if trainer_factory is None:
+        spec = get_algo(payload["algo"])
+        from simrl.nn import CoreConfig
+
+        model_cfg = from_plain(CoreConfig, configs.get("model"))
+        algo_cfg = from_plain(spec.config_cls, configs.get("algo"))
+        trainer = spec.make_trainer(env_cfg, model_cfg, algo_cfg, run_cfg)
+    else:
+        trainer = trainer_factory(env_cfg, configs.get("model"), configs.get("algo"), run_cfg)
+    load_trainer_state(trainer, payload)
+    if env_factory is None:
+        from simrl.sim import make_group_env as env_factory
+    seed = eval_seed(run_cfg.seed) if seed is None else int(seed)
+    env = make_eval_env(env_factory, env_cfg, episodes, seed)
+    try:
+        obs_dim = int(np.prod(env.single_observation_space.shape))
+        act_dim = int(np.prod(env.single_action_space.shape))
+        check_compatible(
+            payload, algo=payload["algo"], env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
+        )
+        result = evaluate_policy(
+            lambda o: trainer.act(o, deterministic=deterministic),
+            env,
+            seed,
+            render_row=0 if video else None,
+        )
+    finally:
+        env.close()
+        close = getattr(trainer, "close", None)
+        if callable(close):
+            close()
+    out = {
+        "checkpoint": payload["path"],
+        "algo": payload["algo"],
+        "env_id": payload["env_id"],
+        "iteration": payload["iteration"],
+        "env_steps": payload["env_steps"],
+        "seed": seed,
+        "deterministic": deterministic,
+        **result.as_dict(),
+        "video": None,
+    }
+    out_path = Path(out_dir) if out_dir is not None else None
+    if video:
+        from simrl.runs.video import write_video
+
+        target = (out_path or Path(payload["path"]).parent) / "eval.mp4"
+        fps = float(getattr(env, "metadata", {}).get("render_fps", 30) or 30)
+        out["video"] = str(write_video(result.frames, target, fps=fps))
+    if out_path is not None:
+        from simrl.runs.checkpoint import atomic_write_text
+
+        out_path.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out_path / "eval.json", json.dumps(out, indent=2) + "\n")
+    if print_table:
+        from simrl.runs.summary import print_table
+
+        print_table(
+            "Evaluation",
+            {
+                k: out[k]
+                for k in (
+                    "checkpoint",
+                    "episodes",
+                    "return_mean",
+                    "return_std",
+                    "success_rate",
+                    "video",
+                )
+            },
+        )
+    return out

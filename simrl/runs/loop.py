@@ -1,0 +1,358 @@
+"""`run_training`: drive one Trainer to its env-step budget and leave a complete run directory.
+
+Run directory: config.yaml, metrics.csv (one row per update), tb/ (TensorBoard), checkpoints/
+(last.pt, best.pt), summary.json, learning_curve.png. Everything is written atomically; a resumed
+run (RunConfig.resume) continues the same run and, on CPU, ends with the same parameters as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from simrl.algos.base import RunConfig
+from simrl.runs.checkpoint import (
+    CheckpointError,
+    atomic_write_text,
+    check_compatible,
+    load_checkpoint,
+    load_trainer_state,
+    make_payload,
+    save_checkpoint,
+)
+from simrl.runs.configs import to_plain, to_scalar
+from simrl.runs.device import resolve_device, set_threads
+from simrl.runs.evaluate import eval_seed, evaluate_policy, make_eval_env
+from simrl.runs.metrics import MetricsWriter
+from simrl.runs.progress import RunProgress
+from simrl.runs.state import MAX_NONFINITE_STREAK, RunState, nonfinite_update, rename_clashes
+from simrl.runs.summary import build_summary, print_run_report, write_summary
+
+
+def validate_run_config(run: RunConfig) -> None:
+    """One-line errors for run settings that cannot work, before anything is built."""
+    checks = [
+        (run.total_env_steps > 0, f"total_env_steps must be > 0, got {run.total_env_steps}"),
+        (
+            run.eval_every >= 0,
+            f"eval_every must be >= 0 (0 = only at the end), got {run.eval_every}",
+        ),
+        (run.eval_episodes >= 1, f"eval_episodes must be >= 1, got {run.eval_episodes}"),
+        (
+            run.checkpoint_every >= 0,
+            f"checkpoint_every must be >= 0 (0 = only at the end), got {run.checkpoint_every}",
+        ),
+        (
+            run.num_threads >= 0,
+            f"num_threads must be >= 0 (0 = torch default), got {run.num_threads}",
+        ),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
+
+
+def run_training(
+    algo: str,
+    env_cfg: Any,
+    model_cfg: Any,
+    algo_cfg: Any,
+    run: RunConfig,
+    run_dir: str | Path,
+    config_dict: dict[str, Any] | None = None,
+    *,
+    trainer_factory: Callable[..., Any] | None = None,
+    env_factory: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
+    """Train `algo` until `run.total_env_steps`, writing the run directory; return the summary.
+
+    `trainer_factory(env_cfg, model_cfg, algo_cfg, run)` defaults to the registry's
+    `make_trainer` for `algo`; `env_factory` (same signature as `simrl.sim.make_group_env`) builds
+    the evaluation env. Bad settings or an unusable `run.resume` checkpoint raise a one-line
+    ValueError before any work. The summary's `status` is "completed", "stopped" (Ctrl-C) or
+    "failed" (NaN guard or an error; errors are re-raised after the summary is written).
+    """
+    validate_run_config(run)
+    device = resolve_device(run.device)
+    set_threads(run.num_threads)
+    run = replace(run, device=device)
+    if trainer_factory is None:
+        from simrl.algos.registry import get_algo
+
+        trainer_factory = get_algo(algo).make_trainer
+    payload = load_checkpoint(run.resume) if run.resume else None
+    if payload is not None:
+        check_compatible(
+            payload,
+            algo=algo,
+            env_id=env_cfg.id,
+            obs_dim=payload["obs_dim"],
+            act_dim=payload["act_dim"],
+        )
+    if env_factory is None:
+        from simrl.sim import make_group_env as env_factory
+
+    e_seed = eval_seed(run.seed)
+    eval_env = make_eval_env(env_factory, env_cfg, run.eval_episodes, e_seed)
+    trainer = None
+    try:
+        obs_dim = int(np.prod(eval_env.single_observation_space.shape))
+        act_dim = int(np.prod(eval_env.single_action_space.shape))
+        if payload is not None:
+            check_compatible(
+                payload, algo=algo, env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
+            )
+        torch.manual_seed(run.seed)
+        trainer = trainer_factory(env_cfg, model_cfg, algo_cfg, run)
+        session = _Session(
+            algo, env_cfg, model_cfg, algo_cfg, run, Path(run_dir), config_dict, trainer, eval_env,
+            e_seed, obs_dim, act_dim,
+        )  # fmt: skip
+        if payload is not None:
+            session.restore(payload)
+        return session.train()
+    finally:
+        for obj in (trainer, eval_env):
+            close = getattr(obj, "close", None)
+            if callable(close):
+                close()
+
+
+class _Session:
+    """One invocation of the run loop (a fresh run or a resumed one)."""
+
+    def __init__(
+        self, algo, env_cfg, model_cfg, algo_cfg, run, run_dir, config_dict, trainer, eval_env,
+        eval_seed, obs_dim, act_dim,
+    ) -> None:  # fmt: skip
+        self.algo, self.env_cfg, self.run, self.run_dir = algo, env_cfg, run, run_dir
+        self.trainer, self.eval_env, self.eval_seed = trainer, eval_env, eval_seed
+        self.obs_dim, self.act_dim = obs_dim, act_dim
+        self.configs = {
+            "env": to_plain(env_cfg),
+            "model": to_plain(model_cfg),
+            "algo": to_plain(algo_cfg),
+            "run": to_plain(replace(run, resume=None)),
+        }
+        if config_dict is None:
+            config_dict = {"algo_name": algo, **self.configs}
+        self.config = to_plain(config_dict)
+        self.state = RunState()
+        self.resumed_from: str | None = None
+        self.ckpt_dir = run_dir / "checkpoints"
+        self.last_ckpt_iteration = -1
+        self.last_good_checkpoint: str | None = None
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def restore(self, payload: dict[str, Any]) -> None:
+        load_trainer_state(self.trainer, payload)
+        if int(self.trainer.iteration) != int(payload["iteration"]) or int(
+            self.trainer.env_steps
+        ) != int(payload["env_steps"]):
+            raise CheckpointError(
+                f"checkpoint {payload['path']}: trainer counters after loading "
+                f"(iteration {self.trainer.iteration}, env_steps {self.trainer.env_steps}) differ from "
+                f"the checkpoint's ({payload['iteration']}, {payload['env_steps']})"
+            )
+        self.state = RunState.from_dict(payload.get("run_state") or {})
+        self.resumed_from = payload["path"]
+        self.last_ckpt_iteration = int(payload["iteration"])
+        self.last_good_checkpoint = payload["path"]
+
+    def save(self, name: str) -> Path:
+        path = self.ckpt_dir / name
+        payload = make_payload(
+            algo=self.algo,
+            env_id=self.env_cfg.id,
+            obs_dim=self.obs_dim,
+            act_dim=self.act_dim,
+            iteration=self.trainer.iteration,
+            env_steps=self.trainer.env_steps,
+            trainer_state=self.trainer.state_dict(),
+            configs=self.configs,
+            config=self.config,
+            run_state=self.state.as_dict(),
+        )
+        save_checkpoint(path, payload)
+        if name == "last.pt":
+            self.last_ckpt_iteration = int(self.trainer.iteration)
+            self.last_good_checkpoint = str(path)
+        return path
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def evaluate(self) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        res = evaluate_policy(
+            lambda o: self.trainer.act(o, deterministic=True), self.eval_env, self.eval_seed
+        )
+        self.state.eval_s += time.perf_counter() - t0
+        point = {
+            "iteration": int(self.trainer.iteration),
+            "env_steps": int(self.trainer.env_steps),
+            "wall_s": self.state.wall_s,
+            "return_mean": res.return_mean,
+            "return_std": res.return_std,
+            "success_rate": res.success_rate,
+        }
+        self.state.eval_curve.append(point)
+        return point
+
+    # -- main loop -----------------------------------------------------------------------------
+    def train(self) -> dict[str, Any]:
+        import yaml
+
+        run, trainer = self.run, self.trainer
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(
+            self.run_dir / "config.yaml", yaml.safe_dump(self.config, sort_keys=False)
+        )
+        writer = MetricsWriter(
+            self.run_dir,
+            tensorboard=run.tensorboard,
+            history=self.state.history,
+            columns=self.state.columns,
+        )
+        title = f"{self.algo} {self.env_cfg.id}"
+        progress = RunProgress(run.total_env_steps, int(trainer.env_steps), run.progress, title)
+        status, error = "completed", None
+        self.streak, self.pending = 0, False
+        self._session_start = time.perf_counter()
+        self._wall_offset = self.state.wall_s
+        self._session_steps0, self._session_train0 = int(trainer.env_steps), self.state.train_s
+        try:
+            with progress:
+                while trainer.env_steps < run.total_env_steps:
+                    error = self._iteration(writer, progress)
+                    if error is not None:
+                        status = "failed"
+                        break
+        except KeyboardInterrupt:
+            status, error = "stopped", "interrupted by user"
+            consistent = not self.pending and self.streak == 0
+            if consistent and self.last_ckpt_iteration != trainer.iteration:
+                self.save("last.pt")
+            progress.message(f"interrupted; last checkpoint: {self.last_good_checkpoint or 'none'}")
+        except Exception as exc:
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            self.finish(status, error, writer)
+            raise
+        return self.finish(status, error, writer)
+
+    def _tick(self) -> None:
+        """Run wall time = earlier sessions + this session so far (loop, eval, checkpoints)."""
+        self.state.wall_s = self._wall_offset + time.perf_counter() - self._session_start
+
+    def _iteration(self, writer: MetricsWriter, progress: RunProgress) -> str | None:
+        """One trainer iteration plus its bookkeeping; returns an error when the NaN guard trips."""
+        run, trainer, state = self.run, self.trainer, self.state
+        self.pending = True  # trainer state and history disagree until the row is recorded
+        steps_before = int(trainer.env_steps)
+        t0 = time.perf_counter()
+        metrics = trainer.iterate()
+        dt = time.perf_counter() - t0
+        state.train_s += dt
+        self._tick()
+        metrics = rename_clashes({k: to_scalar(v) for k, v in metrics.items()})
+        it, steps = int(trainer.iteration), int(trainer.env_steps)
+        if steps <= steps_before:
+            raise RuntimeError(
+                f"trainer.iterate() consumed no env steps at iteration {it} (env_steps stays "
+                f"{steps}); stopping instead of looping forever"
+            )
+        if nonfinite_update(metrics, state):
+            self.streak += 1
+            state.nonfinite_total += 1
+            progress.message(
+                f"iteration {it}: non-finite loss/gradients, update skipped ({self.streak} in a row)"
+            )
+        else:
+            self.streak = 0
+        healthy = self.streak == 0
+        final = steps >= run.total_env_steps
+        evaluated = healthy and (final or (run.eval_every > 0 and it % run.eval_every == 0))
+        point = self.evaluate() if evaluated else None
+        row = {
+            **metrics,
+            "iteration": it,
+            "env_steps": steps,
+            "wall_s": state.wall_s,
+            "iter_time_s": dt,
+            "env_steps_per_s": (steps - steps_before) / dt if dt > 0 else math.nan,
+            "eval_return_mean": point["return_mean"] if point else None,
+            "eval_return_std": point["return_std"] if point else None,
+            "eval_success_rate": point["success_rate"] if point else None,
+        }
+        writer.write(row)
+        state.columns = writer.columns
+        state.history.append({k: row.get(k) for k in writer.columns})
+        self.pending = False
+        if self.streak >= MAX_NONFINITE_STREAK:
+            error = (
+                f"stopped after {self.streak} non-finite updates in a row (iterations "
+                f"{it - self.streak + 1}..{it}); last good checkpoint: "
+                f"{self.last_good_checkpoint or 'none'}"
+            )
+            progress.message(error, style="bold red")
+            return error
+        self._tick()  # wall time now includes this iteration's evaluation
+        if point is not None and point["return_mean"] > state.best_eval_return:
+            state.best_eval_return = point["return_mean"]
+            self.save("best.pt")
+        if healthy and (final or (run.checkpoint_every > 0 and it % run.checkpoint_every == 0)):
+            self.save("last.pt")
+        session_train = state.train_s - self._session_train0
+        progress.update(
+            steps,
+            metrics.get("return_mean"),
+            metrics.get("success_rate"),
+            (steps - self._session_steps0) / session_train if session_train > 0 else math.nan,
+            state.eval_curve[-1]["return_mean"] if state.eval_curve else None,
+            evaluated,
+            it,
+        )
+        return None
+
+    # -- outputs -------------------------------------------------------------------------------
+    def finish(self, status: str, error: str | None, writer: MetricsWriter) -> dict[str, Any]:
+        writer.close()
+        self._tick()
+        summary = build_summary(
+            algo=self.algo,
+            env_id=self.env_cfg.id,
+            run=self.run,
+            trainer=self.trainer,
+            state=self.state,
+            status=status,
+            error=error,
+            resumed_from=self.resumed_from,
+            checkpoint=self.last_good_checkpoint,
+        )
+        write_summary(self.run_dir / "summary.json", summary)
+        plot = self.run_dir / "learning_curve.png"
+        try:
+            from simrl.runs.plots import plot_learning_curve
+
+            plot_learning_curve(
+                self.state.history, self.state.eval_curve, plot, f"{self.algo} on {self.env_cfg.id}"
+            )
+        except Exception as exc:  # a plot must never cost the run its summary
+            summary["plot_error"] = f"{type(exc).__name__}: {exc}"
+            plot = None
+        paths = {
+            "run dir": str(self.run_dir),
+            "summary": str(self.run_dir / "summary.json"),
+            "metrics": str(self.run_dir / "metrics.csv"),
+            "plot": str(plot) if plot else None,
+            "checkpoint": self.last_good_checkpoint,
+            "tensorboard": str(self.run_dir / "tb") if self.run.tensorboard else None,
+        }
+        print_run_report(summary, paths)
+        return summary

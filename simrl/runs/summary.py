@@ -1,0 +1,188 @@
+"""`summary.json` of a run (the DESIGN.md contract) and the compact tables printed at the end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from simrl.runs.checkpoint import atomic_write_text
+from simrl.runs.configs import to_plain
+
+# Keys every summary.json holds (DESIGN.md contract; tests check them).
+REQUIRED_SUMMARY_KEYS = (
+    "algo",
+    "env_id",
+    "seed",
+    "status",
+    "env_steps",
+    "wall_s",
+    "final_return_mean",
+    "success_rate",
+    "params_trainable",
+    "peak_learner_memory_bytes",
+    "learner_flops_per_sample",
+    "env_steps_per_s",
+    "precision_requested",
+    "precision_effective",
+    "eval_curve",
+)
+LEARNER_KEYS = (
+    "params_trainable",
+    "optimizer_state_bytes",
+    "peak_learner_memory_bytes",
+    "learner_flops_per_sample",
+    "precision_requested",
+    "precision_effective",
+)
+
+
+def json_safe(value: Any) -> Any:
+    """NaN/inf -> None, numpy/torch scalars -> Python, containers recursively (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):
+        return json_safe(value.item())
+    return str(value)
+
+
+def write_summary(path: Path, summary: dict[str, Any]) -> None:
+    """Atomically write `summary` as strict JSON."""
+    atomic_write_text(path, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+            return f"{value:.3e}"
+        return f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return f"{value:,}"
+    return str(value)
+
+
+def print_table(title: str, rows: dict[str, Any], console: Any = None) -> None:
+    """Print a two-column rich table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("key", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in rows.items():
+        table.add_row(key, _fmt(value))
+    (console or Console()).print(table)
+
+
+SHOWN_KEYS = (
+    "status",
+    "algo",
+    "env_id",
+    "seed",
+    "env_steps",
+    "iterations",
+    "wall_s",
+    "env_steps_per_s",
+    "final_return_mean",
+    "final_return_std",
+    "success_rate",
+    "best_eval_return",
+    "params_trainable",
+    "peak_learner_memory_bytes",
+    "learner_flops_per_sample",
+    "precision_effective",
+    "device",
+)
+
+
+def print_run_report(summary: dict[str, Any], paths: dict[str, Any], console: Any = None) -> None:
+    """Where the outputs are, then the compact summary table."""
+    from rich.console import Console
+
+    console = console or Console()
+    print_table("Outputs", paths, console)
+    print_table("Run summary", {k: summary.get(k) for k in SHOWN_KEYS if k in summary}, console)
+
+
+def build_summary(
+    *,
+    algo: str,
+    env_id: str,
+    run: Any,
+    trainer: Any,
+    state: Any,
+    status: str,
+    error: str | None,
+    resumed_from: str | None,
+    checkpoint: str | None,
+) -> dict[str, Any]:
+    """The summary.json content: DESIGN.md keys, timing totals, learner stats and the eval curve."""
+    try:
+        stats = to_plain(trainer.learner_stats() or {})
+    except Exception as exc:
+        stats = {"learner_stats_error": f"{type(exc).__name__}: {exc}"}
+    last_eval = state.eval_curve[-1] if state.eval_curve else {}
+    last_row = state.history[-1] if state.history else {}
+
+    def total(key: str) -> float | None:
+        vals = [r.get(key) for r in state.history if isinstance(r.get(key), (int, float))]
+        return float(np.nansum(vals)) if vals else None
+
+    update_total = total("update_time_s")
+    out: dict[str, Any] = {
+        "algo": algo,
+        "env_id": env_id,
+        "seed": run.seed,
+        "status": status,
+        "error": error,
+        "env_steps": int(trainer.env_steps),
+        "iterations": int(trainer.iteration),
+        "total_env_steps": run.total_env_steps,
+        "wall_s": state.wall_s,
+        "train_s": state.train_s,
+        "eval_s": state.eval_s,
+        "env_steps_per_s": trainer.env_steps / state.train_s if state.train_s > 0 else None,
+        "final_return_mean": last_eval.get("return_mean"),
+        "final_return_std": last_eval.get("return_std"),
+        "success_rate": last_eval.get("success_rate"),
+        "final_eval_env_steps": last_eval.get("env_steps"),
+        "best_eval_return": state.best_eval_return if state.eval_curve else None,
+        "train_return_mean": last_row.get("return_mean"),
+        "update_time_s_total": update_total,
+        "rollout_time_s_total": total("rollout_time_s"),
+        "update_time_share": update_total / state.wall_s if update_total and state.wall_s else None,
+        "nonfinite_updates": state.nonfinite_total,
+        "device": run.device,
+        "num_threads": torch.get_num_threads(),
+        # defaults for trainers whose learner_stats() lacks a key; their own values override
+        **dict.fromkeys(LEARNER_KEYS),
+        "precision_requested": run.precision,
+        **stats,
+        "resumed_from": resumed_from,
+        "checkpoint": checkpoint,
+        "eval_curve": state.eval_curve,
+    }
+    # A resumed trainer may only know its own process's peak; the history holds the whole run's.
+    peaks = [
+        r["peak_learner_memory_bytes"]
+        for r in state.history
+        if isinstance(r.get("peak_learner_memory_bytes"), (int, float))
+        and math.isfinite(r["peak_learner_memory_bytes"])
+    ]
+    if peaks and max(peaks) > (out.get("peak_learner_memory_bytes") or 0):
+        out["peak_learner_memory_bytes"] = int(max(peaks))
+    return out
