@@ -1,12 +1,17 @@
-"""Env-steps/s of Reacher-v5 / Pusher-v5, side by side in one run, random actions.
+"""Env-steps/s of the batched tasks, side by side in one run, random actions.
 
-Compares Gymnasium SyncVectorEnv, SB3 DummyVecEnv, simrl GroupVecEnv (1 and 2 threads) and bare
-`mujoco.batch.Batch.step` physics with no observation/reward work (the bound), for 64/256/1024 rows.
+Compares Gymnasium SyncVectorEnv (`gymnasium.make(id)`), SB3 DummyVecEnv, simrl GroupVecEnv (1 and
+2 threads) and bare `mujoco.batch.Batch.step` physics with no observation/reward work (the bound),
+for Reacher-v5, Pusher-v5 and the suite's own simrl/Reach-v0, simrl/Push-v0, simrl/PickPlace-v0 at
+64/256/1024 rows. The bound steps the task's model with its frame_skip from the task's reset state,
+replaying the controls the task itself wrote for the same random actions (the arm tasks map
+3-4 dim actions to 7 servo targets, so raw actions cannot be written to ctrl).
 Measurements are interleaved: each round measures every method once, ratios are taken within a
 round (so load drifts hit numerator and denominator alike) and the median over rounds is reported.
 `--profile` adds a cProfile of GroupVecEnv.step (Pusher-v5, 256 rows, 2 threads).
 
-    python scripts/bench_envs.py [--quick] [--profile] [--out scripts/results/bench_envs.json]
+    python scripts/bench_envs.py [--quick] [--envs ID ...] [--rows N ...] [--profile]
+        [--out scripts/results/bench_envs.json]
 """
 
 from __future__ import annotations
@@ -25,12 +30,11 @@ from pathlib import Path
 import gymnasium as gym
 import mujoco
 import numpy as np
-from mujoco.batch import Batch
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from simrl.sim import make_group_env
 
-ENVS = ("Reacher-v5", "Pusher-v5")
+ENVS = ("Reacher-v5", "Pusher-v5", "simrl/Reach-v0", "simrl/Push-v0", "simrl/PickPlace-v0")
 ROWS = (64, 256, 1024)
 METHODS = ("sync_vector_env", "sb3_dummy_vec_env", "group_1t", "group_2t", "bare_1t", "bare_2t")
 RATIOS = {  # name: (numerator, denominator)
@@ -79,13 +83,18 @@ def _builders(env_id: str, n: int, actions: np.ndarray) -> dict[str, Callable[[]
 
     def bare(threads: int) -> Callable[[], Callable[[int], None]]:
         def build() -> Callable[[int], None]:
-            probe = make_group_env(env_id, num_groups=1)
-            frame_skip = probe.task.frame_skip
-            batch = Batch(probe.model, n, threads)
+            env = make_group_env(env_id, num_groups=n, seed=0, num_threads=threads)
+            batch, frame_skip = env.batch, env.task.frame_skip
             ctrl = batch.bind("ctrl")
+            env.reset()
+            controls = []  # the controls the task writes for each action set, replayed below
+            for a in actions:
+                env.step(a)
+                controls.append(np.array(ctrl[:]))
+            env.reset()
 
             def step(i: int) -> None:
-                ctrl[:] = actions[i % k]
+                ctrl[:] = controls[i % k]
                 batch.step(nstep=frame_skip)
 
             return step
@@ -102,9 +111,9 @@ def _builders(env_id: str, n: int, actions: np.ndarray) -> dict[str, Callable[[]
     }
 
 
-def run(rows: tuple[int, ...], repeats: int, min_time: float) -> dict:
+def run(envs: tuple[str, ...], rows: tuple[int, ...], repeats: int, min_time: float) -> dict:
     results: dict = {}
-    for env_id in ENVS:
+    for env_id in envs:
         space = gym.make(env_id).action_space
         for n in rows:
             rng = np.random.default_rng(0)
@@ -134,7 +143,7 @@ def run(rows: tuple[int, ...], repeats: int, min_time: float) -> dict:
 
 def table(results: dict) -> str:
     head = (
-        f"{'env':<11}{'rows':>6} | {'sync':>8}{'dummy':>8}{'grp1t':>8}{'grp2t':>8}"
+        f"{'env':<19}{'rows':>6} | {'sync':>8}{'dummy':>8}{'grp1t':>8}{'grp2t':>8}"
         f"{'bare1t':>8}{'bare2t':>8} | {'g2/sync':>8}{'g2/dummy':>9}{'g1/bare1':>9}{'g2/bare2':>9}"
     )
     lines = ["env-steps/s (median over rounds); ratios: median of per-round ratios", head]
@@ -145,7 +154,7 @@ def table(results: dict) -> str:
         q = r["ratios"]
         ratios = f"{q['group_2t/sync']:>8.2f}{q['group_2t/dummy']:>9.2f}"
         ratios += f"{q['group_1t/bare_1t']:>9.2f}{q['group_2t/bare_2t']:>9.2f}"
-        lines.append(f"{r['env_id']:<11}{r['rows']:>6} | {vals} | {ratios}")
+        lines.append(f"{r['env_id']:<19}{r['rows']:>6} | {vals} | {ratios}")
     return "\n".join(lines)
 
 
@@ -171,7 +180,9 @@ def profile_group_step(env_id: str = "Pusher-v5", n: int = 256, calls: int = 200
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="64 and 256 rows, 1 repeat, 0.3 s")
+    parser.add_argument("--quick", action="store_true", help="64 and 256 rows, 2 repeats, 0.2 s")
+    parser.add_argument("--envs", nargs="+", default=list(ENVS), help=f"env ids, from {ENVS}")
+    parser.add_argument("--rows", nargs="+", type=int, default=None, help=f"default {ROWS}")
     parser.add_argument("--out", type=Path, default=Path("scripts/results/bench_envs.json"))
     parser.add_argument("--repeats", type=int, default=5, help="rounds per configuration")
     parser.add_argument("--min-time", type=float, default=0.5, help="seconds per measurement")
@@ -181,10 +192,18 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             f"--repeats must be >= 1 and --min-time > 0, got {args.repeats}, {args.min_time}"
         )
+    bad = [e for e in args.envs if e not in ENVS]
+    if bad:
+        raise SystemExit(f"--envs: unknown env id(s) {bad}; choose from {list(ENVS)}")
+    if args.rows is not None and any(n < 1 for n in args.rows):
+        raise SystemExit(f"--rows must all be >= 1, got {args.rows}")
     rows, repeats, min_time = ROWS, args.repeats, args.min_time
     if args.quick:
         rows, repeats, min_time = (64, 256), 2, 0.2
-    results = run(rows, repeats, min_time)
+    if args.rows is not None:
+        rows = tuple(args.rows)
+    envs = tuple(dict.fromkeys(args.envs))
+    results = run(envs, rows, repeats, min_time)
     text = table(results)
     print(text)
     payload = {
@@ -200,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             "gymnasium": gym.__version__,
             "numpy": np.__version__,
         },
-        "settings": {"rows": rows, "repeats": repeats, "min_time_s": min_time},
+        "settings": {"envs": envs, "rows": rows, "repeats": repeats, "min_time_s": min_time},
         "results": results,
         "table": text,
     }
