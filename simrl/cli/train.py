@@ -72,6 +72,17 @@ def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int
     return 1
 
 
+def lone_run_threads(cfg: DictConfig, cpus: int | None = None) -> int:
+    """Torch threads for a lone run when `num_threads=0`.
+
+    Cores narrower than 512 run their matmuls faster on one thread (GRPO on Reacher-v5 with the
+    small core: 54 s on 1 thread vs 261 s on 2 on this shared 2-core box), so they get 1 thread;
+    wider cores get all cores.
+    """
+    width = int(cfg.get("model", {}).get("width", 0) or 0)
+    return 1 if 0 < width < 512 else (cpus or _cpus())
+
+
 def _default_threads() -> int:
     import torch
 
@@ -120,7 +131,9 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun, launcher = _hydra_state()
     try:
-        threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
+        threads = (
+            int(cfg.num_threads) or sweep_threads(multirun, launcher) or lone_run_threads(cfg)
+        )
         built = build_configs(cfg, num_threads=threads)
         from simrl.runs import run_training
 
