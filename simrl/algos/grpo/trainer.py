@@ -172,8 +172,11 @@ class GRPOTrainer:
             values=values,
             vine_every=cfg.vine_every,
         )
-        # CPU peak tracking intercepts every op (slow for small nets): sample it every few iterations
-        measure = self.device.type == "cuda" or self.iteration % PEAK_EVERY == 0
+        # CPU peak tracking intercepts every op (slow for small nets): sample it every few iterations,
+        # and on the first update of a process (a resumed run starts with no measurement)
+        measure = (
+            self.device.type == "cuda" or self.iteration % PEAK_EVERY == 0 or self._peak_bytes == 0
+        )
         t1 = time.perf_counter()
         with PeakMemory(self.device) if measure else contextlib.nullcontext() as pm:
             upd = self.learner.update(roll, adv, zero_var, self._lr_now())
