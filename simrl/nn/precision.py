@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from simrl.nn.core import DIM_MULTIPLE, Core
+from simrl.nn.device import resolve_device
 
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp8")
 RECIPES: tuple[str, ...] = ("tensorwise", "rowwise", "rowwise_with_gw_hp")
@@ -82,20 +83,8 @@ def cpu_has_bf16() -> bool:
 
 
 def normalize_device(device: str | torch.device = "cpu") -> torch.device:
-    """``auto`` -> cuda if available else cpu; validates cpu/cuda[:N]."""
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device={device!r} is not one of ['auto', 'cpu', 'cuda', 'cuda:N']"
-        ) from None
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"device={device!r} is not one of ['auto', 'cpu', 'cuda', 'cuda:N']")
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available here; use 'cpu' or 'auto'")
-    return dev
+    """``auto`` -> cuda if available else cpu; validates cpu/cuda[:N] (see simrl.nn.device)."""
+    return torch.device(resolve_device(str(device)))
 
 
 def _fp8_config(recipe: str, emulate: bool):

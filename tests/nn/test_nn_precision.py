@@ -66,7 +66,7 @@ def test_bf16_on_cpu_follows_native_support(monkeypatch, caplog):
     [
         ({"requested": "fp16"}, "precision='fp16' is not one of ['auto', 'fp32', 'bf16', 'fp8']"),
         ({"recipe": "blockwise"}, "fp8_recipe='blockwise' is not one of"),
-        ({"device": "tpu"}, "device='tpu' is not one of"),
+        ({"device": "tpu"}, "unknown device 'tpu'; choose auto, cpu, cuda or cuda:N"),
     ],
 )
 def test_bad_names_one_line(kwargs, needle):
@@ -77,7 +77,7 @@ def test_bad_names_one_line(kwargs, needle):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error")
 def test_cuda_device_without_cuda_is_one_line_error():
-    with pytest.raises(ValueError, match="device='cuda' but CUDA is not available"):
+    with pytest.raises(ValueError, match="device 'cuda' requested but CUDA is not available"):
         resolve_precision("auto", device="cuda")
 
 

@@ -29,26 +29,13 @@ from simrl.algos.grpo.learner import GRPOLearner
 from simrl.algos.grpo.policy import GaussianPolicy
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
 from simrl.nn import CoreConfig
+from simrl.nn.device import resolve_device
 from simrl.nn.meters import PeakMemory, optimizer_state_bytes, param_count
 from simrl.nn.precision import resolve_precision
 from simrl.sim.config import EnvConfig
 
 STATE_VERSION = 1
 PEAK_EVERY = 25  # on CPU, measure the learner's peak memory every this many iterations
-
-
-def _resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device={name!r} is not one of ['auto', 'cpu', 'cuda', 'cuda:N']"
-        ) from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={name!r} requested but CUDA is not available; use auto or cpu")
-    return dev
 
 
 class _Unsaveable(Exception):
@@ -85,7 +72,7 @@ class GRPOTrainer:
         from simrl.sim import make_group_env
 
         self.cfg, self.run = algo, run
-        self.device = _resolve_device(run.device)
+        self.device = torch.device(resolve_device(run.device))
         if run.num_threads > 0:
             torch.set_num_threads(run.num_threads)
         self.plan = resolve_precision(
