@@ -131,6 +131,8 @@ def render_report(results: dict[str, Any]) -> str:
         ),
     }
     for title, keys in SECTIONS:
+        if setup.get("threshold") is None:  # no threshold: no steps/seconds-to-threshold rows
+            keys = tuple(k for k in keys if not k.endswith("_threshold"))
         lines += [f"## {title}", "", notes[title], "", *table(agg, ratios, keys), ""]
     if results.get("goals"):
         lines += ["## Goals", "", "| goal | measured | met |", "|---|---|---|"]
