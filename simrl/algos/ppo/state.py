@@ -80,36 +80,6 @@ def load_rng_state(state: dict[str, Any]) -> None:
     )
 
 
-def generator_state(rng: np.random.Generator) -> dict[str, Any]:
-    """A numpy Generator's bit-generator state; 128-bit integers are stored as decimal strings."""
-
-    def enc(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: enc(x) for k, x in v.items()}
-        if isinstance(v, int) and not isinstance(v, bool):
-            return str(v)
-        if isinstance(v, np.ndarray):
-            return torch.as_tensor(v.astype(np.int64))
-        return v
-
-    return enc(rng.bit_generator.state)
-
-
-def load_generator_state(rng: np.random.Generator, state: dict[str, Any]) -> None:
-    """Inverse of `generator_state` (in place)."""
-
-    def dec(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: dec(x) for k, x in v.items()}
-        if isinstance(v, str) and v.lstrip("-").isdigit():
-            return int(v)
-        if isinstance(v, torch.Tensor):
-            return v.numpy().astype(np.uint64)
-        return v
-
-    rng.bit_generator.state = dec(state)
-
-
 def to_plain_tree(obj: Any) -> Any:
     """numpy arrays -> tensors, numpy scalars -> Python scalars, recursively (for env snapshots)."""
     if isinstance(obj, dict):

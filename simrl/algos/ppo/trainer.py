@@ -24,8 +24,6 @@ from simrl.algos.ppo.env import EpisodeTracker, make_vec_env
 from simrl.algos.ppo.extractor import CoreExtractor
 from simrl.algos.ppo.state import (
     from_plain_tree,
-    generator_state,
-    load_generator_state,
     load_normalizer_state,
     load_rng_state,
     normalizer_state,
@@ -57,8 +55,8 @@ class PPOTrainer:
         run_cfg: RunConfig,
         vec_env_fn: Any = make_vec_env,
     ) -> None:
+        from simrl.nn.device import resolve_device, set_threads
         from simrl.nn.precision import resolve_precision
-        from simrl.runs.device import resolve_device, set_threads
 
         algo_cfg.validate()
         model_cfg.validate()
@@ -247,11 +245,9 @@ class PPOTrainer:
             "monitor_lengths": torch.as_tensor(np.asarray(self.monitor.episode_lengths)),
             "monitor_count": int(self.monitor.episode_count),
         }
-        if self.group_env is not None and hasattr(self.group_env, "get_state"):
-            env_state["sim"] = to_plain_tree(self.group_env.get_state())
-            rng = getattr(self.group_env, "_rng", None)  # reset draws; not in get_state (yet)
-            if isinstance(rng, np.random.Generator):
-                env_state["sim_rng"] = generator_state(rng)
+        if self.group_env is not None:
+            # whole env: every row, the reset RNG, pending resets and counters
+            env_state["sim"] = to_plain_tree(self.group_env.state_dict())
         return {
             "format": STATE_FORMAT,
             "policy": model.policy.state_dict(),
@@ -284,11 +280,7 @@ class PPOTrainer:
         load_normalizer_state(self.venv, state["normalizer"])
         env_state = state["env"]
         if "sim" in env_state and self.group_env is not None:
-            sim = from_plain_tree(env_state["sim"])
-            self.group_env.set_state(np.arange(self.group_env.num_envs), sim)
-            rng = getattr(self.group_env, "_rng", None)
-            if "sim_rng" in env_state and isinstance(rng, np.random.Generator):
-                load_generator_state(rng, env_state["sim_rng"])
+            self.group_env.load_state_dict(from_plain_tree(env_state["sim"]))
         model._last_obs = env_state["last_obs"].numpy().copy()
         model._last_episode_starts = env_state["last_episode_starts"].numpy().copy()
         self.monitor.episode_returns = env_state["monitor_returns"].numpy().copy()
