@@ -131,9 +131,7 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun, launcher = _hydra_state()
     try:
-        threads = (
-            int(cfg.num_threads) or sweep_threads(multirun, launcher) or lone_run_threads(cfg)
-        )
+        threads = int(cfg.num_threads) or sweep_threads(multirun, launcher) or lone_run_threads(cfg)
         built = build_configs(cfg, num_threads=threads)
         from simrl.runs import run_training
 
