@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from simrl.bench.results import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
+
 LABELS = {
     "params_trainable": "trainable parameters",
     "optimizer_state_bytes": "optimizer state (bytes)",
@@ -25,34 +27,7 @@ LABELS = {
     "steps_to_threshold": "env steps to threshold",
     "seconds_to_threshold": "seconds to threshold",
 }
-SECTIONS = (
-    ("Memory", ("params_trainable", "optimizer_state_bytes", "peak_learner_memory_bytes")),
-    (
-        "Compute",
-        (
-            "learner_flops_per_sample",
-            "learner_flops_per_update",
-            "learner_flops_per_collected_sample",
-            "samples_per_update",
-            "update_time_s_mean",
-            "update_time_share",
-            "env_steps_per_s",
-            "learner_samples_per_s",
-            "wall_s",
-        ),
-    ),
-    (
-        "Learning",
-        (
-            "env_steps",
-            "final_return_mean",
-            "best_eval_return",
-            "success_rate",
-            "steps_to_threshold",
-            "seconds_to_threshold",
-        ),
-    ),
-)
+SECTIONS = (("Memory", MEMORY_KEYS), ("Compute", COMPUTE_KEYS), ("Learning", LEARNING_KEYS))
 
 
 def fmt(value: Any) -> str:
