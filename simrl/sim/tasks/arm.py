@@ -157,6 +157,9 @@ class ArmTask(Task):
         return success.astype(np.float64) if self.sparse else dense
 
 
+CUBE_SUCCESS_DIST = 0.05  # Push and PickPlace: cube within 5 cm of the goal
+
+
 class CubeTask(ArmTask):
     """Arm task with the 4 cm cube (Push, PickPlace): cube reset, observations, domain randomization.
 
@@ -265,3 +268,18 @@ class CubeTask(ArmTask):
             ],
             axis=1,
         )
+
+    def post_step(
+        self, batch: Any, actions: np.ndarray, pre: Any
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Dense reward -d(cube, goal) - 0.5 d(grip, cube) + 1[success] (or sparse), never terminates."""
+        cube = self.cube_pos()
+        d_goal = np.linalg.norm(self.episode_state["goal"] - cube, axis=1)
+        d_grip = np.linalg.norm(cube - self.grip_pos(), axis=1)
+        success = d_goal < CUBE_SUCCESS_DIST
+        reward = self.reward(-d_goal - 0.5 * d_grip + success, success)
+        return reward, np.zeros(self.num_envs, bool), {"is_success": success, "distance": d_goal}
+
+    def observe(self, batch: Any) -> np.ndarray:
+        grip = self.grip_pos()
+        return np.concatenate([self.proprio(), grip, self.cube_obs(grip)], axis=1)

@@ -27,8 +27,6 @@ import numpy as np
 from simrl.sim.registry import register_task
 from simrl.sim.tasks.arm import CUBE_HALF, CubeTask
 
-SUCCESS_DIST = 0.05
-
 
 @register_task
 class PushTask(CubeTask):
@@ -51,17 +49,3 @@ class PushTask(CubeTask):
         goal = np.concatenate([xy, np.full((len(rows), 1), CUBE_HALF)], axis=1)
         self.episode_state["goal"][rows] = goal
         self.set_goal_marker(rows, goal - (0.0, 0.0, CUBE_HALF - 0.001))
-
-    def post_step(
-        self, batch: Any, actions: np.ndarray, pre: Any
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        cube = self.cube_pos()
-        d_goal = np.linalg.norm(self.episode_state["goal"] - cube, axis=1)
-        d_grip = np.linalg.norm(cube - self.grip_pos(), axis=1)
-        success = d_goal < SUCCESS_DIST
-        reward = self.reward(-d_goal - 0.5 * d_grip + success, success)
-        return reward, np.zeros(self.num_envs, bool), {"is_success": success, "distance": d_goal}
-
-    def observe(self, batch: Any) -> np.ndarray:
-        grip = self.grip_pos()
-        return np.concatenate([self.proprio(), grip, self.cube_obs(grip)], axis=1)
