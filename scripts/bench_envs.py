@@ -32,6 +32,7 @@ import mujoco
 import numpy as np
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from simrl.runs.checkpoint import atomic_write_text
 from simrl.sim import make_group_env
 
 ENVS = ("Reacher-v5", "Pusher-v5", "simrl/Reach-v0", "simrl/Push-v0", "simrl/PickPlace-v0")
@@ -227,9 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         payload["profile"] = profile_group_step()
         print(payload["profile"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    os.replace(tmp, args.out)
+    atomic_write_text(args.out, json.dumps(payload, indent=2))
     print(f"wrote {args.out}")
 
 

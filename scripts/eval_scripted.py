@@ -26,6 +26,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
+from simrl.runs.checkpoint import atomic_write_text
 from simrl.sim import make_group_env
 from simrl.sim.tasks.scripted import POLICIES, scripted_policy
 
@@ -124,9 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         "table": text,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    os.replace(tmp, args.out)
+    atomic_write_text(args.out, json.dumps(payload, indent=2))
     print(f"wrote {args.out}")
 
 
