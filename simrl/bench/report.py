@@ -90,9 +90,10 @@ def render_report(results: dict[str, Any]) -> str:
         "Memory": (
             "Peak learner memory: bytes allocated during an update above the level at its start "
             f"(method: {', '.join(_methods(agg))}; CUDA: max_memory_allocated, CPU: every new "
-            "tensor storage seen by a TorchDispatchMode, freed when its storage dies). GRPO takes "
-            "the max over its updates, PPO meters its first update (which also allocates Adam's "
-            "state)."
+            "tensor storage seen by a TorchDispatchMode, freed when its storage dies, plus the host "
+            "arrays and objects tracemalloc sees, e.g. SB3's rollout-buffer copies). Both sides "
+            "meter the first epoch of their first update (which also allocates Adam's state; every "
+            "epoch repeats the same allocations); GRPO also every 25th update and takes the max."
         ),
         "Compute": (
             "FLOPs from torch.utils.flop_counter (matmuls, forward + backward). Per sample = one "

@@ -5,19 +5,24 @@ when it started:
 
 - on CUDA: ``torch.cuda.reset_peak_memory_stats`` then ``max_memory_allocated() - allocated_at_start``
   (the caching allocator's exact byte count of live tensors, not its reserved pool);
-- on CPU (method ``"dispatch_storage"``): a ``TorchDispatchMode`` sees every aten op run inside
-  the block (forward, autograd backward and optimizer steps alike), registers each *new* tensor
-  storage an op returns (outputs that alias an input storage, i.e. views and in-place results, are
-  not new), adds its ``nbytes`` to a live total and subtracts them when the storage is freed
-  (``weakref.finalize`` on the storage, which torch keeps one Python object for). The peak of that
-  live total is the block's peak. Storages allocated before the block are not counted; temporary
+- on CPU (method ``"dispatch_storage+tracemalloc"``): a ``TorchDispatchMode`` sees every aten op
+  run inside the block (forward, autograd backward and optimizer steps alike), registers each *new*
+  tensor storage an op returns (outputs that alias an input storage, i.e. views and in-place
+  results, are not new), adds its ``nbytes`` to a live total and subtracts them when the storage is
+  freed (``weakref.finalize`` on the storage, which torch keeps one Python object for). Host
+  allocations made by Python code in the block -- NumPy arrays (e.g. SB3's rollout-buffer copies and
+  permutations) and Python objects -- are added from ``tracemalloc``, sampled at every aten op
+  (its peak since the previous op plus the tensor total), so the peak is that of tensors and host
+  arrays together. Storages and objects allocated before the block are not counted; temporary
   buffers that aten kernels allocate internally without returning them (e.g. inside one fused
-  kernel) are invisible to it, so it is a slight lower bound for the allocator's true peak. It
-  adds Python work to every op: wrap one representative update, not a whole run.
+  kernel) are invisible to it, so it is a slight lower bound for the true peak. It adds Python work
+  to every op and allocation: wrap one representative update, not a whole run.
+  ``tensor_peak_bytes`` is the tensor-only peak.
 """
 
 from __future__ import annotations
 
+import tracemalloc
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -63,18 +68,49 @@ _FRESH_OPS = {torch.ops.aten.lift_fresh.default}
 
 
 class _StorageTracker(TorchDispatchMode):
-    """Tracks live bytes of storages created by ops run under this mode (see module docstring)."""
+    """Tracks live bytes of storages created by ops run under this mode, plus (if `host`) the
+    bytes traced by tracemalloc since the start (see module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: bool = True) -> None:
         super().__init__()
         self.live: dict[int, int] = {}
-        self.current = 0
-        self.peak = 0
+        self.current = 0  # live tensor bytes
+        self.tensor_peak = 0
+        self.peak = 0  # tensors + host
+        self.host = host
+        self._host_start = 0
+        self._host_now = 0
+        self._stop_tracing = False
+
+    def __enter__(self) -> _StorageTracker:
+        if self.host:
+            self._stop_tracing = not tracemalloc.is_tracing()
+            if self._stop_tracing:
+                tracemalloc.start(1)
+            self._host_start = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._sample_host()
+        if self.host and self._stop_tracing:
+            tracemalloc.stop()
+        super().__exit__(*exc)
+
+    def _sample_host(self) -> None:
+        """Fold the host peak since the last sample into the joint peak; reset that peak."""
+        if not self.host:
+            return
+        now, peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        self._host_now = max(now - self._host_start, 0)
+        self.peak = max(self.peak, self.current + max(peak - self._host_start, 0))
 
     def _freed(self, key: int) -> None:
         self.current -= self.live.pop(key, 0)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self._sample_host()
         out = func(*args, **(kwargs or {}))
         inputs: set[int] = set()  # outputs aliasing these storages are not new allocations
         if func not in _FRESH_OPS:  # torch.tensor(...) data arrives through lift_fresh
@@ -91,7 +127,8 @@ class _StorageTracker(TorchDispatchMode):
             nbytes = storage.nbytes()
             self.live[key] = nbytes
             self.current += nbytes
-            self.peak = max(self.peak, self.current)
+            self.tensor_peak = max(self.tensor_peak, self.current)
+            self.peak = max(self.peak, self.current + self._host_now)
             weakref.finalize(storage, self._freed, key)
         return out
 
@@ -100,19 +137,23 @@ class PeakMemory:
     """Context manager: peak bytes allocated during the block, above the level at its start.
 
     ``with PeakMemory("cpu") as pm: ...`` then ``pm.peak_bytes`` (int) and ``pm.method``
-    (``"cuda_max_memory_allocated"`` or ``"dispatch_storage"``; see the module docstring).
-    ``pm.end_bytes``: bytes the block allocated that are still live at its end (e.g. grads,
-    optimizer state).
+    (``"cuda_max_memory_allocated"``, ``"dispatch_storage+tracemalloc"`` or, with ``host=False``,
+    ``"dispatch_storage"``; see the module docstring). ``pm.tensor_peak_bytes``: the peak of tensor
+    storages alone. ``pm.end_bytes``: tensor bytes the block allocated that are still live at its
+    end (e.g. grads, optimizer state).
     """
 
-    def __init__(self, device: str | torch.device = "cpu") -> None:
+    def __init__(self, device: str | torch.device = "cpu", host: bool = True) -> None:
         self.device = torch.device(device)
         if self.device.type not in ("cpu", "cuda"):
             raise ValueError(f"PeakMemory device={str(device)!r} must be a cpu or cuda device")
-        self.method = (
-            "cuda_max_memory_allocated" if self.device.type == "cuda" else "dispatch_storage"
-        )
+        self.host = host and self.device.type == "cpu"
+        if self.device.type == "cuda":
+            self.method = "cuda_max_memory_allocated"
+        else:
+            self.method = "dispatch_storage+tracemalloc" if self.host else "dispatch_storage"
         self.peak_bytes = 0
+        self.tensor_peak_bytes = 0
         self.end_bytes = 0
         self._tracker: _StorageTracker | None = None
         self._start = 0
@@ -123,7 +164,7 @@ class PeakMemory:
             self._start = torch.cuda.memory_allocated(self.device)
             torch.cuda.reset_peak_memory_stats(self.device)
         else:
-            self._tracker = _StorageTracker()
+            self._tracker = _StorageTracker(self.host)
             self._tracker.__enter__()
         return self
 
@@ -131,9 +172,11 @@ class PeakMemory:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
             self.peak_bytes = torch.cuda.max_memory_allocated(self.device) - self._start
+            self.tensor_peak_bytes = self.peak_bytes
             self.end_bytes = torch.cuda.memory_allocated(self.device) - self._start
         else:
             assert self._tracker is not None
             self._tracker.__exit__(*exc)
-            self.peak_bytes = self._tracker.peak
+            self.peak_bytes = max(self._tracker.peak, self._tracker.tensor_peak)
+            self.tensor_peak_bytes = self._tracker.tensor_peak
             self.end_bytes = self._tracker.current

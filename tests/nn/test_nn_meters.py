@@ -1,5 +1,6 @@
 """Meters: FLOPs against 2*M*K*N by hand, CPU peak memory against known allocations, sizes."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -40,18 +41,20 @@ def test_peak_memory_known_allocations():
         c.add_(1.0)  # in place: no new storage
         del c, v  # live 8000
         d = torch.empty(500, dtype=torch.int16)  # 1000 B, live 9000
-    assert pm.method == "dispatch_storage"
-    assert pm.peak_bytes == 32000
+    assert pm.method == "dispatch_storage+tracemalloc"
+    assert pm.tensor_peak_bytes == 32000
+    assert 32000 <= pm.peak_bytes < 32000 + 16_000  # + the Python objects the block made
     assert pm.end_bytes == 9000
     del b, d
 
 
 def test_peak_memory_ignores_tensors_from_before_the_block():
     big = torch.zeros(100_000)
-    with PeakMemory() as pm:
+    with PeakMemory(host=False) as pm:
         big.mul_(2.0)  # in place on a pre-existing storage
         small = big[:10] + 1  # 40 B new
-    assert pm.peak_bytes == 40
+    assert pm.method == "dispatch_storage"
+    assert pm.peak_bytes == pm.tensor_peak_bytes == 40
     del small
 
 
@@ -67,6 +70,22 @@ def test_peak_memory_sees_backward_and_optimizer_allocations():
     assert pm.end_bytes == 3 * weights + 2 * 4
     assert pm.peak_bytes >= pm.end_bytes
     assert optimizer_state_bytes(opt) == 2 * weights + 2 * 4
+
+
+def test_peak_memory_counts_numpy_arrays_with_tensors():
+    """Host arrays (e.g. SB3's rollout-buffer copies) count with the tensors alive at the time."""
+    keep = np.ones(1000)  # from before the block: not counted
+    with PeakMemory() as pm:
+        t = torch.empty(250_000)  # 1 MB tensor, live throughout
+        a = np.empty(500_000)  # 4 MB array: joint peak 5 MB
+        a[:] = 1.0
+        del a
+        b = torch.empty(10)  # an aten op after the array was freed
+        c = np.ones(100_000)  # 0.8 MB, live at the end
+    assert pm.tensor_peak_bytes == 1_000_040
+    assert 5_000_000 <= pm.peak_bytes < 5_000_000 + 64_000
+    assert pm.end_bytes == 1_000_040
+    del t, b, c, keep
 
 
 def test_param_count_trainable_only():

@@ -1,10 +1,14 @@
 """GRPO settings as one plain dataclass (Hydra builds it from conf/algo/grpo.yaml).
 
-Defaults are the recommended configuration (tuned on Reacher-v5 and Pusher-v5, see
-scripts/bench_grpo.py): time-aligned group baseline (`rtg`) on the gamma=0.99 return-to-go,
-advantages scaled by the batch std, 16 exact-state groups of 16 rows, per-step (DAPO) loss with
-clip-higher (0.2/0.28), no KL, Adam 3e-3 decayed linearly to 0 over the run, 5 epochs, initial
-policy std e^-1 in the pre-tanh space.
+Defaults are the recommended configuration: time-aligned group baseline (`rtg`) on the gamma=0.99
+return-to-go, advantages scaled by the batch std, 8 exact-state groups of 4 rows per iteration,
+per-step (DAPO) loss with clip-higher (0.2/0.28), no KL, Adam 3e-3 decayed linearly to 0 over the
+run, 5 epochs, initial policy std e^-1 in the pre-tanh space (estimators tuned on Reacher-v5 and
+Pusher-v5 with scripts/bench_grpo.py; the group shape on Reacher-v5, Pusher-v5 and simrl/Push-v0 at
+200k steps, BENCHMARKS.md section 6: per env step, more and smaller iterations beat bigger groups).
+Gradients are accumulated over micro-batches of 64 steps, so an update holds the activations of 64
+steps at a time whatever the minibatch (the same as SB3 PPO's default minibatch); set
+`micro_batch_size=0` for one forward/backward per minibatch (faster when memory is plentiful).
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ class GRPOConfig:
     """All GRPO choices. Every field has a simple type and the recommended default."""
 
     # sampling
-    num_groups: int = 16  # start states per iteration
-    group_size: int = 16  # rows per start state (G >= 2)
+    num_groups: int = 8  # start states per iteration
+    group_size: int = 4  # rows per start state (G >= 2)
     horizon: int = 0  # steps per rollout; 0 = full episodes
     # advantages
     advantage: str = "rtg"  # outcome | process | rtg | rloo | vine
@@ -53,7 +57,8 @@ class GRPOConfig:
     ent_coef: float = 0.0
     # optimisation
     epochs: int = 5
-    minibatch_size: int = 4096  # steps per minibatch (clamped to the batch)
+    minibatch_size: int = 4096  # steps per optimizer step (clamped to the batch)
+    micro_batch_size: int = 64  # steps per forward/backward (gradients accumulate); 0 = minibatch
     lr: float = 3e-3
     lr_schedule: str = "linear"  # linear (to 0 at total_env_steps) | constant
     adam_eps: float = 1e-5
@@ -99,6 +104,7 @@ class GRPOConfig:
             ("ref_update_every", 0),
             ("epochs", 1),
             ("minibatch_size", 1),
+            ("micro_batch_size", 0),
         ):
             value = getattr(self, name)
             if not _is_int(value) or value < low:

@@ -8,6 +8,7 @@ a few in a row with every saved checkpoint intact.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from typing import Any
@@ -44,56 +45,84 @@ class GRPOLearner:
             self.ref.load_state_dict(self.policy.state_dict())
 
     def update(
-        self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor, lr: float
+        self,
+        roll: Rollout,
+        adv: torch.Tensor,
+        zero_var: torch.Tensor,
+        lr: float,
+        meter: contextlib.AbstractContextManager | None = None,
+        meter_epochs: int | None = None,
     ) -> dict[str, float]:
-        """Run the epochs over the batch; return mean minibatch stats and update bookkeeping."""
+        """Run the epochs over the batch; return mean minibatch stats and update bookkeeping.
+
+        `meter` (e.g. a `PeakMemory`) is entered at the start of the update and left after
+        `meter_epochs` epochs (None: at the end). Every epoch repeats the same allocations, so one
+        metered epoch gives the update's peak at a fraction of a slow meter's cost.
+        """
+        if self.flops_per_sample is None:  # outside the memory meter: the counter's own bookkeeping
+            self._count_flops(roll, adv, zero_var)
+        with contextlib.ExitStack() as metering:
+            if meter is not None:
+                metering.enter_context(meter)
+            return self._update(roll, adv, zero_var, lr, metering, meter_epochs)
+
+    def _update(
+        self,
+        roll: Rollout,
+        adv: torch.Tensor,
+        zero_var: torch.Tensor,
+        lr: float,
+        metering: contextlib.ExitStack,
+        meter_epochs: int | None,
+    ) -> dict[str, float]:
         cfg = self.cfg
-        weights, kl_w = loss_weights(
-            roll.mask, zero_var, cfg.group_size, cfg.loss_agg, cfg.drop_zero_var, cfg.kl_on_zero_var
-        )
-        pool = torch.nonzero((weights > 0).reshape(-1)).squeeze(1)
         out = {k: float("nan") for k in UPDATE_KEYS}
         out.update(epochs_done=0.0, minibatch_steps=0.0, update_skipped=0.0)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        total = pool.numel()
+        flat = self._flatten(roll, adv, zero_var)
+        valid = flat["w"] > 0
+        total = int(valid.sum())
         if total == 0:  # every group dropped as zero-variance: nothing to learn, nothing wrong
             out.update(loss=0.0, update_skipped=1.0)
             self.nonfinite_consecutive = 0
             return out
-        flat = self._flatten(roll, adv, weights, kl_w, pool)
-        if self.flops_per_sample is None:
-            self._count_flops(flat)
+        pool = None if total == valid.numel() else torch.nonzero(valid).squeeze(1).int()
+        del valid
         mb = min(cfg.minibatch_size, total)
         max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
         sums: dict[str, float] = {}
         steps = 0
         bad = stop = False
         for epoch in range(cfg.epochs):
-            perm = torch.randperm(total, generator=self.gen).to(self.device)
+            perm = torch.randperm(total, generator=self.gen, dtype=torch.int32).to(self.device)
+            if pool is not None:
+                perm = pool[perm]
             for start in range(0, total, mb):
-                loss, stats = self._loss(flat, perm[start : start + mb], total)
                 self.optimizer.zero_grad(set_to_none=True)
-                if not torch.isfinite(loss):
+                loss, stats = self._accumulate(flat, perm[start : start + mb], total)
+                if loss is None:
                     bad = True
                     break
-                loss.backward()
                 gnorm = torch.nn.utils.clip_grad_norm_(self.policy.parameters(), max_norm)
                 if not torch.isfinite(gnorm):
                     self.optimizer.zero_grad(set_to_none=True)
                     bad = True
                     break
                 self.optimizer.step()
-                stats["loss"], stats["grad_norm"] = loss.detach(), gnorm.detach()
+                stats["loss"], stats["grad_norm"] = loss, float(gnorm)
                 for k, v in stats.items():
-                    sums[k] = sums.get(k, 0.0) + float(v)
+                    sums[k] = sums.get(k, 0.0) + v
                 steps += 1
-                if cfg.target_kl > 0 and float(stats["approx_kl"]) > 1.5 * cfg.target_kl:
+                if cfg.target_kl > 0 and stats["approx_kl"] > 1.5 * cfg.target_kl:
                     stop = True
                     break
             if bad or stop:
                 break
             out["epochs_done"] = float(epoch + 1)
+            if meter_epochs is not None and epoch + 1 == meter_epochs:
+                metering.close()
+        self.optimizer.zero_grad(set_to_none=True)
         if bad:
             self.nonfinite_updates += 1
             self.nonfinite_consecutive += 1
@@ -106,62 +135,103 @@ class GRPOLearner:
         out["minibatch_steps"] = float(steps)
         return out
 
+    def _accumulate(
+        self, flat: dict[str, torch.Tensor], idx: torch.Tensor, total: int
+    ) -> tuple[float | None, dict[str, float]]:
+        """Gradients of one minibatch, accumulated over micro-batches of `micro_batch_size` steps.
+
+        Each micro-batch's weights are scaled by total/|minibatch|, so the accumulated gradient is
+        the minibatch's exactly (up to summation order) while only one micro-batch's activations
+        are alive at a time. Returns (loss, weighted-mean stats), or (None, {}) when the loss is
+        not finite (the caller then drops the gradient). Sums stay on the device until the end.
+        """
+        micro = self.cfg.micro_batch_size or idx.numel()
+        scale = total / idx.numel()
+        loss_sum = torch.zeros((), device=self.device)
+        w_sum = torch.zeros((), device=self.device)
+        stat_sums: dict[str, torch.Tensor] = {}
+        for chunk in idx.split(micro):
+            loss, stats = self._loss(flat, chunk, scale)
+            loss.backward()
+            loss_sum += loss.detach()
+            w = flat["w"][chunk].sum().float()
+            w_sum += w
+            for k, v in stats.items():
+                stat_sums[k] = stat_sums.get(k, 0.0) + w * v
+        if not torch.isfinite(loss_sum):
+            return None, {}
+        return float(loss_sum), {k: float(v / w_sum) for k, v in stat_sums.items()}
+
     def _flatten(
-        self,
-        roll: Rollout,
-        adv: torch.Tensor,
-        weights: torch.Tensor,
-        kl_w: torch.Tensor,
-        pool: torch.Tensor,
+        self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """The pool's steps as flat float32 tensors on the learner device (+ reference log-probs)."""
+        """All (N*T) steps as flat tensors on the learner device, with their loss weights: views
+        where they already are there.
+
+        Micro-batches gather their rows from these, so no per-step copy of the batch is made
+        (only the weights and, when the KL term is on, the reference log-probs are per step).
+        """
+        cfg = self.cfg
+        weights, kl_w = loss_weights(
+            roll.mask, zero_var, cfg.group_size, cfg.loss_agg, cfg.drop_zero_var, cfg.kl_on_zero_var
+        )
         dev = self.device
-        obs = roll.obs.reshape(-1, roll.obs.shape[-1]).to(dev)[pool]
-        u = roll.u.reshape(-1, roll.u.shape[-1]).to(dev)[pool]
         flat = {
-            "obs": obs,
-            "u": u,
-            "old_logp": roll.logp.reshape(-1).to(dev)[pool],
-            "adv": adv.reshape(-1).to(dev)[pool].float(),
-            "w": weights.reshape(-1).to(dev)[pool].float(),
-            "kl_w": kl_w.reshape(-1).to(dev)[pool].float(),
+            "obs": roll.obs.reshape(-1, roll.obs.shape[-1]).to(dev),
+            "u": roll.u.reshape(-1, roll.u.shape[-1]).to(dev),
+            "old_logp": roll.logp.reshape(-1).to(dev),
+            "adv": adv.reshape(-1).to(dev),
+            "w": weights.reshape(-1).to(dev),
         }
         if self.ref is not None:
-            with torch.no_grad(), self.plan.autocast():
-                mean, log_std = self.ref(obs)
-            flat["ref_logp"] = self.ref.log_prob(u, mean.float(), log_std.float())
+            flat["kl_w"] = kl_w.reshape(-1).to(dev)
+            n = flat["obs"].shape[0]
+            step = max(self.cfg.micro_batch_size, 4096)
+            ref_logp = torch.empty(n, dtype=torch.float32, device=dev)
+            with torch.no_grad():
+                for s in range(0, n, step):
+                    with self.plan.autocast():
+                        mean, log_std = self.ref(flat["obs"][s : s + step])
+                    ref_logp[s : s + step] = self.ref.log_prob(
+                        flat["u"][s : s + step], mean.float(), log_std.float()
+                    )
+            flat["ref_logp"] = ref_logp
         return flat
 
     def _loss(
-        self, flat: dict[str, torch.Tensor], idx: torch.Tensor, total: int
+        self, flat: dict[str, torch.Tensor], idx: torch.Tensor, scale: float
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Minibatch loss: weights scaled by total/|idx| so it estimates the full-batch loss."""
+        """Loss of the steps `idx`, weights times `scale` (total / minibatch size), so a
+        minibatch's loss estimates the full-batch loss without bias."""
         cfg = self.cfg
         with self.plan.autocast():
             mean, log_std = self.policy(flat["obs"][idx])
         logp = self.policy.log_prob(flat["u"][idx], mean, log_std)
-        scale = total / idx.numel()
         return grpo_loss(
             logp,
             flat["old_logp"][idx],
-            flat["adv"][idx],
+            flat["adv"][idx].float(),
             flat["w"][idx] * scale,
             cfg.clip_low,
             cfg.clip_high,
             ref_logp=flat["ref_logp"][idx] if "ref_logp" in flat else None,
             beta=cfg.beta,
-            kl_weight=flat["kl_w"][idx] * scale,
+            kl_weight=flat["kl_w"][idx] * scale if "kl_w" in flat else None,
             entropy=self.policy.entropy(log_std),
             ent_coef=cfg.ent_coef,
         )
 
-    def _count_flops(self, flat: dict[str, torch.Tensor]) -> None:
-        """FLOPs per sample of one minibatch forward + backward (counted, divided by its size)."""
-        n = min(self.cfg.minibatch_size, flat["obs"].shape[0])
-        idx = torch.arange(n, device=self.device)
+    def _count_flops(self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor) -> None:
+        """FLOPs per sample of one forward + backward (counted on one micro-batch, per row)."""
+        flat = self._flatten(roll, adv, zero_var)
+        pool = torch.nonzero(flat["w"] > 0).squeeze(1)
+        n = min(self.cfg.micro_batch_size or self.cfg.minibatch_size, pool.numel())
+        if n == 0:
+            return
+        idx = pool[:n]
 
         def fwd_bwd() -> None:
-            loss, _ = self._loss(flat, idx, n)
+            loss, _ = self._loss(flat, idx, 1.0)
             loss.backward()
 
         flops = count_flops(fwd_bwd)

@@ -19,13 +19,14 @@ from simrl.algos.grpo.config import LOSS_AGGS
 def step_weights(
     mask: torch.Tensor, loss_agg: str, keep_rows: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """(N, T) aggregation weights over the valid steps of the kept rows, summing to 1 (or all 0)."""
+    """(N, T) float32 aggregation weights over the valid steps of the kept rows, summing to 1 (or
+    all 0). float32 keeps the learner's per-step bookkeeping small; the counts are exact in it."""
     if loss_agg not in LOSS_AGGS:
         raise ValueError(f"loss_agg={loss_agg!r} is not one of {list(LOSS_AGGS)}")
-    m = mask.double()
+    m = mask.float()
     if keep_rows is not None:
-        m = m * keep_rows.double()[:, None]
-    rows = (m.sum(dim=1) > 0).double()
+        m = m * keep_rows.float()[:, None]
+    rows = (m.sum(dim=1) > 0).float()
     n_rows = rows.sum().clamp(min=1)
     if loss_agg == "token":
         return m / m.sum().clamp(min=1)

@@ -159,14 +159,16 @@ class GRPOTrainer:
             values=values,
             vine_every=cfg.vine_every,
         )
-        # CPU peak tracking intercepts every op (slow for small nets): sample it every few iterations,
-        # and on the first update of a process (a resumed run starts with no measurement)
-        measure = (
-            self.device.type == "cuda" or self.iteration % PEAK_EVERY == 0 or self._peak_bytes == 0
-        )
+        # CPU peak tracking intercepts every op (slow for small nets): sample it every few iterations
+        # and on the first update of a process (a resumed run starts with no measurement), over the
+        # update's first epoch (every epoch repeats the same allocations; PPO's meter does the same)
+        cuda = self.device.type == "cuda"
+        measure = cuda or self.iteration % PEAK_EVERY == 0 or self._peak_bytes == 0
+        pm = PeakMemory(self.device) if measure else None
         t1 = time.perf_counter()
-        with PeakMemory(self.device) if measure else contextlib.nullcontext() as pm:
-            upd = self.learner.update(roll, adv, zero_var, self._lr_now())
+        upd = self.learner.update(
+            roll, adv, zero_var, self._lr_now(), meter=pm, meter_epochs=None if cuda else 1
+        )
         update_time = time.perf_counter() - t1
         if pm is not None:
             self._peak_bytes = max(self._peak_bytes, pm.peak_bytes)

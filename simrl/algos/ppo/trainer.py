@@ -177,32 +177,34 @@ class PPOTrainer:
         }
 
     def _metered_train(self) -> None:
-        """The first update, run under the FLOP counter and PeakMemory (simrl.nn.meters).
+        """The first update, with its first epoch under PeakMemory and its second under the FLOP
+        counter (simrl.nn.meters).
 
-        Both meters cost Python time per aten op, so only the first epoch is metered: every epoch
-        runs the same minibatch shapes, so FLOPs/update = n_epochs x FLOPs of epoch 1 exactly, and
-        the peak (which includes the lazily allocated Adam state) is reached in epoch 1. The split
-        runs exactly the same operations as one `train()` call. With target_kl (epochs may stop
-        early) the whole update is metered instead.
+        Both meters cost Python time per aten op, and the FLOP counter's own bookkeeping would show
+        up in the host part of the memory meter, so each meters one epoch of its own: every epoch
+        runs the same minibatch shapes, so FLOPs/update = n_epochs x FLOPs of epoch 2 exactly, and
+        the peak (which includes the lazily allocated Adam state and SB3's rollout-buffer copies)
+        is reached in epoch 1. The split runs exactly the same operations as one `train()` call.
+        With one epoch or target_kl (epochs may stop early) the whole update is metered by both.
         """
         model = self.model
         n_epochs = model.n_epochs
-        split = n_epochs > 1 and model.target_kl is None
-        if split:
-            model.n_epochs = 1
-        try:
+        if n_epochs < 2 or model.target_kl is not None:
             with PeakMemory(self.device) as pm:
-                flops = count_flops(model.train)
+                self._flops_per_update = count_flops(model.train)
+            self._peak_bytes = pm.peak_bytes
+            return
+        try:
+            model.n_epochs = 1
+            with PeakMemory(self.device) as pm:
+                model.train()
+            self._peak_bytes = pm.peak_bytes
+            self._flops_per_update = count_flops(model.train) * n_epochs
+            if n_epochs > 2:
+                model.n_epochs = n_epochs - 2
+                model.train()
         finally:
             model.n_epochs = n_epochs
-        self._peak_bytes = pm.peak_bytes
-        self._flops_per_update = flops * n_epochs if split else flops
-        if split:
-            model.n_epochs = n_epochs - 1
-            try:
-                model.train()
-            finally:
-                model.n_epochs = n_epochs
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Actions (clipped to the action bounds) for raw env observations (num_envs, obs_dim)."""
