@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if args.rewrite:
             setup = json.loads((d / "results.json").read_text())["setup"]
-            write_results(sorted(p for p in (d / "runs").iterdir() if p.is_dir()), d, setup)
+            runs = (d / "runs").iterdir()
+            write_results(sorted(p for p in runs if p.is_dir() and ".old-" not in p.name), d, setup)
         rows.append(row(d))
         if args.copy:
             dst = args.copy / d.name

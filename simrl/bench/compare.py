@@ -15,11 +15,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from simrl.algos.base import RunConfig
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import fmt, render_report
 from simrl.bench.results import aggregate, goals, load_run, ratios
 from simrl.runs.checkpoint import atomic_write_text
+from simrl.runs.configs import to_plain
 from simrl.runs.summary import json_safe, write_summary
 
 
@@ -54,14 +57,37 @@ def plan_jobs(built: dict[str, tuple], seeds: list[int]) -> list[BenchJob]:
     return jobs
 
 
-def _done(run_dir: Path) -> bool:
-    path = run_dir / "summary.json"
-    if not path.exists():
-        return False
+# Config keys that change a run's results; the others (progress, tensorboard, threads, ...) do not.
+RESULT_KEYS = (
+    "algo", "env", "model", "precision", "seed", "total_env_steps", "device", "compile",
+    "precision_strict", "eval_every", "eval_episodes",
+)  # fmt: skip
+
+
+def _reusable(run_dir: Path, config: dict[str, Any]) -> str | None:
+    """Why a completed run in run_dir can stand for this job (None: it cannot, train it).
+
+    A run counts only if it completed with the same result-affecting settings, so changing e.g.
+    `grpo.lr` and rerunning into the same directory retrains that side and reuses the other.
+    """
     try:
-        return json.loads(path.read_text()).get("status") == "completed"
-    except ValueError:
-        return False
+        if json.loads((run_dir / "summary.json").read_text()).get("status") != "completed":
+            return None
+        saved = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    want = to_plain(config)
+    same = all(saved.get(k) == want.get(k) for k in RESULT_KEYS if k in want)
+    return "already completed with the same settings" if same else None
+
+
+def _set_aside(run_dir: Path) -> Path:
+    """Rename an old run directory to <name>.old-<k> (nothing saved is ever deleted)."""
+    k = 1
+    while (dest := run_dir.with_name(f"{run_dir.name}.old-{k}")).exists():
+        k += 1
+    run_dir.rename(dest)
+    return dest
 
 
 def run_jobs(
@@ -75,9 +101,12 @@ def run_jobs(
         run_dir = Path(out_dir) / "runs" / job.name
         dirs.append(run_dir)
         head = f"[{i}/{len(jobs)}] {job.algo} seed {job.seed}"
-        if skip_done and _done(run_dir):
-            log(f"{head}: already completed in {run_dir}, reused")
+        if skip_done and (why := _reusable(run_dir, job.config_dict)):
+            log(f"{head}: {why} in {run_dir}, reused")
             continue
+        if run_dir.exists() and any(run_dir.iterdir()):
+            kept = _set_aside(run_dir)
+            log(f"{head}: {run_dir} held another or unfinished run, kept as {kept.name}")
         log(f"{head}: training {job.env.id} for {job.run.total_env_steps:,} env steps -> {run_dir}")
         t0 = time.perf_counter()
         try:

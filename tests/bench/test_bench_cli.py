@@ -39,7 +39,15 @@ def test_tiny_bench_end_to_end(tmp_path, capsys):
     assert "[1/2] grpo seed 0" in out and "[2/2] ppo seed 0" in out
     # Same directory again: completed runs are reused, not retrained.
     main([*TINY, f"hydra.run.dir={tmp_path}"])
-    assert "already completed" in capsys.readouterr().out
+    assert "already completed with the same settings" in capsys.readouterr().out
+    # A changed GRPO setting retrains GRPO only; the old GRPO run is kept aside, not deleted.
+    main([*TINY, "grpo.lr=0.001", f"hydra.run.dir={tmp_path}"])
+    out = capsys.readouterr().out
+    assert "[1/2] grpo seed 0: training" in out and "kept as grpo_seed0.old-1" in out
+    assert "[2/2] ppo seed 0: already completed" in out
+    assert (tmp_path / "runs" / "grpo_seed0.old-1" / "summary.json").exists()
+    saved = (tmp_path / "runs" / "grpo_seed0" / "config.yaml").read_text()
+    assert "lr: 0.001" in saved
 
 
 @pytest.mark.parametrize(
