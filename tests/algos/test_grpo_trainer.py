@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from simrl.algos.base import RunConfig, Trainer
-from simrl.algos.grpo import GRPOConfig, make_trainer
+from simrl.algos.grpo import GRPOConfig, auto_lr, make_trainer
 from simrl.nn import core_preset
 from simrl.sim.config import EnvConfig
 
@@ -171,7 +171,7 @@ def test_load_state_rejects_mismatch():
         ("group_size", 1, "group_size=1 must be >= 2"),
         ("epochs", 0, "GRPOConfig.epochs=0"),
         ("gamma", 1.5, "GRPOConfig.gamma=1.5"),
-        ("lr", -1.0, "GRPOConfig.lr=-1.0"),
+        ("lr", -1.0, "GRPOConfig.lr=-1.0 must be a number > 0, or 0 for auto"),
     ],
 )
 def test_config_errors_are_one_line(field, value, match):
@@ -219,3 +219,17 @@ def test_all_groups_dropped_skips_update_without_nan_alarm(monkeypatch):
     m = tr.iterate()
     assert m["zero_var_frac"] == 1.0 and m["update_skipped"] == 1.0 and m["loss"] == 0.0
     assert m["nonfinite_updates"] == 0 and torch.equal(params(tr), before)
+
+
+def test_auto_lr_scales_with_core_width_and_explicit_lr_is_kept():
+    # lr=0 (the default) -> 3e-3 up to width 64, x 64/width above (hand-computed)
+    assert auto_lr(64) == 3e-3 and auto_lr(32) == 3e-3
+    assert auto_lr(256) == pytest.approx(7.5e-4) and auto_lr(1024) == pytest.approx(1.875e-4)
+    run = RunConfig(seed=0, total_env_steps=10_000, num_threads=1)
+    base = make_trainer(ENV, core_preset("base"), tiny(), run)
+    assert base.base_lr == pytest.approx(7.5e-4)
+    assert base.learner_stats()["lr_base"] == pytest.approx(7.5e-4)
+    m = base.iterate()  # linear decay: lr = base x (1 - env_steps / total)
+    assert m["lr"] == pytest.approx(7.5e-4 * (1 - 800 / 10_000))  # 4 x 4 rows x 50 steps
+    assert trainer(tiny(lr=1e-3)).base_lr == 1e-3
+    assert trainer().base_lr == 3e-3

@@ -16,7 +16,7 @@ k3 KL, aggregation weights), policy (normaliser + Core + GaussianHead + squash),
 rollouts, vine Monte Carlo values), learner (epochs/minibatches, NaN guard), trainer (the loop).
 """
 
-from simrl.algos.grpo.config import GRPOConfig
+from simrl.algos.grpo.config import GRPOConfig, auto_lr
 from simrl.algos.grpo.trainer import GRPOTrainer, make_trainer
 
-__all__ = ["GRPOConfig", "GRPOTrainer", "make_trainer"]
+__all__ = ["GRPOConfig", "GRPOTrainer", "auto_lr", "make_trainer"]

@@ -2,8 +2,8 @@
 
 Defaults are the recommended configuration: time-aligned group baseline (`rtg`) on the gamma=0.99
 return-to-go, advantages scaled by the batch std, 8 exact-state groups of 4 rows per iteration,
-per-step (DAPO) loss with clip-higher (0.2/0.28), no KL, Adam 3e-3 decayed linearly to 0 over the
-run, 5 epochs, initial policy std e^-1 in the pre-tanh space (estimators tuned on Reacher-v5 and
+per-step (DAPO) loss with clip-higher (0.2/0.28), no KL, Adam at `auto_lr(core width)` (3e-3 up
+to width 64, x 64/width above) decayed linearly to 0 over the run, 5 epochs, initial policy std e^-1 in the pre-tanh space (estimators tuned on Reacher-v5 and
 Pusher-v5 with scripts/bench_grpo.py; the group shape on Reacher-v5, Pusher-v5 and simrl/Push-v0 at
 200k steps, BENCHMARKS.md section 6: per env step, more and smaller iterations beat bigger groups).
 Gradients are accumulated over micro-batches of 64 steps, so an update holds the activations of 64
@@ -20,6 +20,17 @@ SCALES = ("group", "batch", "none")
 LOSS_AGGS = ("token", "sequence", "constant")
 SQUASHES = ("tanh", "clip")
 LR_SCHEDULES = ("constant", "linear")
+AUTO_LR, AUTO_LR_WIDTH = 3e-3, 64
+
+
+def auto_lr(width: int) -> float:
+    """The Adam learning rate `lr=0` stands for: 3e-3 up to core width 64, x 64/width above.
+
+    Adam's update size does not shrink with fan-in, so wider hidden layers need a smaller step
+    (muP scales it by 1/width). Measured on Reacher-v5 with the residual presets (BENCHMARKS.md):
+    3e-3 suits width 64, diverges at width 1024 (return -88 at 30k steps); 3e-4..1e-3 suit 256-1024.
+    """
+    return AUTO_LR * min(1.0, AUTO_LR_WIDTH / width)
 
 
 def _is_int(value: object) -> bool:
@@ -59,7 +70,7 @@ class GRPOConfig:
     epochs: int = 5
     minibatch_size: int = 4096  # steps per optimizer step (clamped to the batch)
     micro_batch_size: int = 64  # steps per forward/backward (gradients accumulate); 0 = minibatch
-    lr: float = 3e-3
+    lr: float = 0.0  # Adam learning rate; 0 = auto_lr(core width): 3e-3 up to width 64, x 64/width
     lr_schedule: str = "linear"  # linear (to 0 at total_env_steps) | constant
     adam_eps: float = 1e-5
     max_grad_norm: float = 0.5  # 0 = no clipping
@@ -127,7 +138,9 @@ class GRPOConfig:
             value = getattr(self, name)
             if not _is_num(value) or value < 0:
                 raise ValueError(f"GRPOConfig.{name}={value!r} must be a number >= 0")
-        for name in ("lr", "adam_eps", "obs_clip"):
+        if not _is_num(self.lr) or self.lr < 0:
+            raise ValueError(f"GRPOConfig.lr={self.lr!r} must be a number > 0, or 0 for auto")
+        for name in ("adam_eps", "obs_clip"):
             value = getattr(self, name)
             if not _is_num(value) or value <= 0:
                 raise ValueError(f"GRPOConfig.{name}={value!r} must be a number > 0")

@@ -24,7 +24,7 @@ import torch
 
 from simrl.algos.base import RunConfig
 from simrl.algos.grpo.advantages import compute_advantages, vine_branch_points
-from simrl.algos.grpo.config import GRPOConfig
+from simrl.algos.grpo.config import GRPOConfig, auto_lr
 from simrl.algos.grpo.learner import GRPOLearner
 from simrl.algos.grpo.policy import GaussianPolicy
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
@@ -72,6 +72,7 @@ class GRPOTrainer:
         from simrl.sim import make_group_env
 
         self.cfg, self.run = algo, run
+        self.base_lr = algo.lr or auto_lr(model.width)
         self.device = torch.device(resolve_device(run.device))
         if run.num_threads > 0:
             torch.set_num_threads(run.num_threads)
@@ -121,7 +122,7 @@ class GRPOTrainer:
         self.gen = torch.Generator().manual_seed(run.seed)
         # stochastic act() for evaluation draws from its own stream, never the training one
         self._act_gen = torch.Generator().manual_seed(run.seed + 7919)
-        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen)
+        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen, self.base_lr)
         self.env_steps = 0
         self.iteration = 0
         self._ended: np.ndarray | None = None  # continuing mode: rows whose episode is over
@@ -241,8 +242,8 @@ class GRPOTrainer:
     def _lr_now(self) -> float:
         if self.cfg.lr_schedule == "linear":
             frac = 1.0 - self.env_steps / max(self.run.total_env_steps, 1)
-            return self.cfg.lr * max(frac, 0.0)
-        return self.cfg.lr
+            return self.base_lr * max(frac, 0.0)
+        return self.base_lr
 
     def _metrics(
         self,
@@ -333,6 +334,7 @@ class GRPOTrainer:
             "optimizer_state_bytes": optimizer_state_bytes(self.learner.optimizer),
             "peak_learner_memory_bytes": int(self._peak_bytes),
             "learner_flops_per_sample": self.learner.flops_per_sample,
+            "lr_base": self.base_lr,
             "precision_requested": self.plan.requested,
             "precision_effective": self.plan.effective,
         }
