@@ -96,10 +96,14 @@ def run_record(
         )
     }
     iterations = summary.get("iterations") or len(metrics) or None
-    updates = [r.get("update_time_s") for r in metrics if r.get("update_time_s") is not None]
-    # The first update runs under the meters (FLOP counter, dispatch-mode memory tracker) in both
-    # algorithms; leave it out of the timing when there are others.
-    timed = updates[1:] if len(updates) > 1 else updates
+    rows = [r for r in metrics if r.get("update_time_s") is not None]
+    # Updates run under the CPU memory meter are slower: GRPO marks them (`memory_metered`, its
+    # first update and every 25th); PPO meters its first. Leave them out when there are others.
+    if any("memory_metered" in r for r in rows):
+        plain = [r["update_time_s"] for r in rows if not r.get("memory_metered")]
+    else:
+        plain = [r["update_time_s"] for r in rows[1:]]
+    timed = plain or [r["update_time_s"] for r in rows]
     rec["update_time_s_mean"] = float(np.mean(timed)) if timed else None
     samples = summary.get("samples_per_update")
     if samples is None and iterations and summary.get("env_steps"):

@@ -146,3 +146,16 @@ def test_threshold_defaults():
     assert BenchConfig().threshold_for("Reacher-v5") == -10.0
     assert BenchConfig().threshold_for("simrl/Unknown-v0") is None
     assert BenchConfig(threshold=-5).threshold_for("Reacher-v5") == -5.0
+
+
+def test_update_time_leaves_out_memory_metered_updates():
+    """GRPO marks the updates run under the slow CPU memory meter; without marks the first is out."""
+    s = summary("grpo", 0, 1.0, 1.0, -5.0, [(0, 0.0, -40.0)])
+    marked = [
+        {"update_time_s": t, "memory_metered": m}
+        for t, m in ((9.0, 1.0), (1.0, 0.0), (2.0, 0.0), (8.0, 1.0), (3.0, 0.0))
+    ]
+    assert run_record(s, marked, None, {})["update_time_s_mean"] == pytest.approx(2.0)
+    assert run_record(s, METRICS, None, {})["update_time_s_mean"] == pytest.approx(2.0)
+    only = [{"update_time_s": 4.0, "memory_metered": 1.0}]
+    assert run_record(s, only, None, {})["update_time_s_mean"] == pytest.approx(4.0)

@@ -173,6 +173,7 @@ class GRPOTrainer:
         update_time = time.perf_counter() - t1
         if pm is not None:
             self._peak_bytes = max(self._peak_bytes, pm.peak_bytes)
+        upd["memory_metered"] = float(pm is not None and not cuda)  # its update_time_s is slower
         self.iteration += 1
         return self._metrics(roll, adv, zero_var, vine_steps, rollout_time, update_time, upd)
 
