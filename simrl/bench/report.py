@@ -93,7 +93,8 @@ def render_report(results: dict[str, Any]) -> str:
             "tensor storage seen by a TorchDispatchMode, freed when its storage dies, plus the host "
             "arrays and objects tracemalloc sees, e.g. SB3's rollout-buffer copies). Both sides "
             "meter the first epoch of their first update (which also allocates Adam's state; every "
-            "epoch repeats the same allocations); GRPO also every 25th update and takes the max."
+            "epoch repeats the same allocations); GRPO also any later update with a larger batch, and "
+            "takes the max."
         ),
         "Compute": (
             "FLOPs from torch.utils.flop_counter (matmuls, forward + backward). Per sample = one "

@@ -98,7 +98,7 @@ def run_record(
     iterations = summary.get("iterations") or len(metrics) or None
     rows = [r for r in metrics if r.get("update_time_s") is not None]
     # Updates run under the CPU memory meter are slower: GRPO marks them (`memory_metered`, its
-    # first update and every 25th); PPO meters its first. Leave them out when there are others.
+    # first update and any larger batch); PPO meters its first. Leave them out when there are others.
     if any("memory_metered" in r for r in rows):
         plain = [r["update_time_s"] for r in rows if not r.get("memory_metered")]
     else:

@@ -233,3 +233,11 @@ def test_auto_lr_scales_with_core_width_and_explicit_lr_is_kept():
     assert m["lr"] == pytest.approx(7.5e-4 * (1 - 800 / 10_000))  # 4 x 4 rows x 50 steps
     assert trainer(tiny(lr=1e-3)).base_lr == 1e-3
     assert trainer().base_lr == 3e-3
+
+
+def test_cpu_memory_meter_runs_once_for_a_fixed_batch():
+    """The slow CPU meter runs on the first update and again only for a larger batch."""
+    tr = trainer()
+    flags = [tr.iterate()["memory_metered"] for _ in range(3)]
+    assert flags == [1.0, 0.0, 0.0]
+    assert tr.learner_stats()["peak_learner_memory_bytes"] > 0

@@ -35,7 +35,6 @@ from simrl.nn.precision import resolve_precision
 from simrl.sim.config import EnvConfig
 
 STATE_VERSION = 1
-PEAK_EVERY = 25  # on CPU, measure the learner's peak memory every this many iterations
 
 
 class _Unsaveable(Exception):
@@ -127,6 +126,7 @@ class GRPOTrainer:
         self.iteration = 0
         self._ended: np.ndarray | None = None  # continuing mode: rows whose episode is over
         self._peak_bytes = 0
+        self._peak_steps = 0  # largest batch (valid steps) measured so far
 
     # ------------------------------------------------------------------ protocol
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
@@ -160,11 +160,12 @@ class GRPOTrainer:
             values=values,
             vine_every=cfg.vine_every,
         )
-        # CPU peak tracking intercepts every op (slow for small nets): sample it every few iterations
-        # and on the first update of a process (a resumed run starts with no measurement), over the
-        # update's first epoch (every epoch repeats the same allocations; PPO's meter does the same)
+        # CPU peak tracking intercepts every op and allocation (slow): measure the first update of a
+        # process (a resumed run starts with no measurement) and any update with more steps than
+        # measured so far (the peak grows with the batch), over its first epoch (every epoch
+        # repeats the same allocations; PPO's meter does the same)
         cuda = self.device.type == "cuda"
-        measure = cuda or self.iteration % PEAK_EVERY == 0 or self._peak_bytes == 0
+        measure = cuda or self._peak_bytes == 0 or roll.env_steps > self._peak_steps
         pm = PeakMemory(self.device) if measure else None
         t1 = time.perf_counter()
         upd = self.learner.update(
@@ -173,6 +174,7 @@ class GRPOTrainer:
         update_time = time.perf_counter() - t1
         if pm is not None:
             self._peak_bytes = max(self._peak_bytes, pm.peak_bytes)
+            self._peak_steps = max(self._peak_steps, roll.env_steps)
         upd["memory_metered"] = float(pm is not None and not cuda)  # its update_time_s is slower
         self.iteration += 1
         return self._metrics(roll, adv, zero_var, vine_steps, rollout_time, update_time, upd)
