@@ -132,18 +132,7 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     multirun, launcher = _hydra_state()
     try:
         threads = int(cfg.num_threads) or sweep_threads(multirun, launcher) or lone_run_threads(cfg)
-        built = build_configs(cfg, num_threads=threads)
-        from simrl.runs import run_training
-
-        summary = run_training(
-            built.algo,
-            built.env,
-            built.model,
-            built.algo_cfg,
-            built.run,
-            run_dir,
-            built.config_dict,
-        )
+        summary = build_configs(cfg, num_threads=threads).train(run_dir)
     except KeyboardInterrupt:
         raise
     except Exception as exc:

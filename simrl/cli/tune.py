@@ -61,7 +61,6 @@ def _write_trial_config(run_dir: Path, cfg: DictConfig, overrides: list[str]) ->
 def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str]) -> float:
     """Objective: train one sampled config, return `tune.metric` from its summary."""
     from simrl.cli.train import write_failure
-    from simrl.runs import run_training
 
     overrides = [*train_overrides, *suggest(trial, tune.space)]
     run_dir = Path(tune.out) / f"trial_{trial.number:04d}"
@@ -72,16 +71,7 @@ def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str]) -> float
     trial.set_user_attr("run_dir", str(run_dir))
     trial.set_user_attr("overrides", overrides)
     try:
-        built = build_configs(cfg)
-        summary = run_training(
-            built.algo,
-            built.env,
-            built.model,
-            built.algo_cfg,
-            built.run,
-            run_dir,
-            built.config_dict,
-        )
+        summary = build_configs(cfg).train(run_dir)
     except Exception as exc:
         import traceback
 

@@ -76,6 +76,14 @@ class BuiltConfigs:
     run: RunConfig
     config_dict: dict[str, Any]
 
+    def train(self, run_dir: Path) -> dict[str, Any]:
+        """Run `simrl.runs.run_training` with these configs into run_dir; return its summary."""
+        from simrl.runs import run_training  # heavy (torch, mujoco): only when a run starts
+
+        return run_training(
+            self.algo, self.env, self.model, self.algo_cfg, self.run, run_dir, self.config_dict
+        )
+
 
 def _owner(cls: type, values: dict[str, Any], group: str) -> Any:
     """Build owner dataclass `cls` from `values` (unknown keys ignored), one-line errors."""
