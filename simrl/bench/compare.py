@@ -64,21 +64,20 @@ RESULT_KEYS = (
 )  # fmt: skip
 
 
-def _reusable(run_dir: Path, config: dict[str, Any]) -> str | None:
-    """Why a completed run in run_dir can stand for this job (None: it cannot, train it).
+def _reusable(run_dir: Path, config: dict[str, Any]) -> bool:
+    """Whether run_dir holds a completed run with this job's result-affecting settings.
 
-    A run counts only if it completed with the same result-affecting settings, so changing e.g.
-    `grpo.lr` and rerunning into the same directory retrains that side and reuses the other.
+    So changing e.g. `grpo.lr` and rerunning into the same directory retrains that side and reuses
+    the other.
     """
     try:
         if json.loads((run_dir / "summary.json").read_text()).get("status") != "completed":
-            return None
+            return False
         saved = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
     except (OSError, ValueError, yaml.YAMLError):
-        return None
+        return False
     want = to_plain(config)
-    same = all(saved.get(k) == want.get(k) for k in RESULT_KEYS if k in want)
-    return "already completed with the same settings" if same else None
+    return all(saved.get(k) == want.get(k) for k in RESULT_KEYS if k in want)
 
 
 def _set_aside(run_dir: Path) -> Path:
@@ -101,8 +100,8 @@ def run_jobs(
         run_dir = Path(out_dir) / "runs" / job.name
         dirs.append(run_dir)
         head = f"[{i}/{len(jobs)}] {job.algo} seed {job.seed}"
-        if skip_done and (why := _reusable(run_dir, job.config_dict)):
-            log(f"{head}: {why} in {run_dir}, reused")
+        if skip_done and _reusable(run_dir, job.config_dict):
+            log(f"{head}: already completed with the same settings in {run_dir}, reused")
             continue
         if run_dir.exists() and any(run_dir.iterdir()):
             kept = _set_aside(run_dir)

@@ -27,22 +27,15 @@ UPDATE_KEYS = ("loss", "approx_kl", "clip_frac", "kl", "entropy", "grad_norm", "
 class GRPOLearner:
     """Policy update from one batch of rollouts and their advantages."""
 
-    def __init__(
-        self,
-        policy: GaussianPolicy,
-        cfg: GRPOConfig,
-        plan: Any,
-        gen: torch.Generator,
-        lr: float | None = None,
-    ):
+    def __init__(self, policy: GaussianPolicy, cfg: GRPOConfig, plan: Any, gen: torch.Generator):
         self.policy = policy
         self.cfg = cfg
         self.plan = plan
         self.gen = gen
         self.device = policy.act_center.device
         self.ref = copy.deepcopy(policy).requires_grad_(False) if cfg.beta > 0 else None
-        lr = lr if lr is not None else cfg.lr  # each update sets its own (scheduled) lr
-        self.optimizer = torch.optim.Adam(policy.parameters(), lr=lr, eps=cfg.adam_eps)
+        # each update sets its own (scheduled) lr; cfg.lr may be 0 (auto), which Adam accepts
+        self.optimizer = torch.optim.Adam(policy.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
         self.nonfinite_updates = 0
         self.nonfinite_consecutive = 0
         self.flops_per_sample: float | None = None

@@ -121,7 +121,7 @@ class GRPOTrainer:
         self.gen = torch.Generator().manual_seed(run.seed)
         # stochastic act() for evaluation draws from its own stream, never the training one
         self._act_gen = torch.Generator().manual_seed(run.seed + 7919)
-        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen, self.base_lr)
+        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen)
         self.env_steps = 0
         self.iteration = 0
         self._ended: np.ndarray | None = None  # continuing mode: rows whose episode is over
