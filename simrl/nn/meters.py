@@ -22,6 +22,7 @@ when it started:
 
 from __future__ import annotations
 
+import functools
 import tracemalloc
 import weakref
 from collections.abc import Callable
@@ -133,6 +134,14 @@ class _StorageTracker(TorchDispatchMode):
         return out
 
 
+@functools.cache
+def _warm_up() -> None:
+    """Run the tracker once without host tracing: its first use in a process imports and builds
+    dispatch machinery (tens of MB of Python objects) that must not count as the block's."""
+    with _StorageTracker(host=False):
+        (torch.ones(2) + 1).sum()
+
+
 class PeakMemory:
     """Context manager: peak bytes allocated during the block, above the level at its start.
 
@@ -164,6 +173,8 @@ class PeakMemory:
             self._start = torch.cuda.memory_allocated(self.device)
             torch.cuda.reset_peak_memory_stats(self.device)
         else:
+            if self.host:
+                _warm_up()
             self._tracker = _StorageTracker(self.host)
             self._tracker.__enter__()
         return self
