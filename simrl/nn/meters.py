@@ -13,10 +13,11 @@ when it started:
   allocations made by Python code in the block -- NumPy arrays (e.g. SB3's rollout-buffer copies and
   permutations) and Python objects -- are added from ``tracemalloc``, sampled at every aten op
   (its peak since the previous op plus the tensor total), so the peak is that of tensors and host
-  arrays together. Storages and objects allocated before the block are not counted; temporary
-  buffers that aten kernels allocate internally without returning them (e.g. inside one fused
-  kernel) are invisible to it, so it is a slight lower bound for the true peak. It adds Python work
-  to every op and allocation: wrap one representative update, not a whole run.
+  arrays together (transient objects of the dispatch path itself are left out). Storages and
+  objects allocated before the block are not counted; temporary buffers that aten kernels
+  allocate internally without returning them (e.g. inside one fused kernel) are invisible to it,
+  so it is a slight lower bound for the true peak. It adds Python work to every op and
+  allocation: wrap one representative update, not a whole run.
   ``tensor_peak_bytes`` is the tensor-only peak.
 """
 
@@ -129,8 +130,14 @@ class _StorageTracker(TorchDispatchMode):
             self.live[key] = nbytes
             self.current += nbytes
             self.tensor_peak = max(self.tensor_peak, self.current)
-            self.peak = max(self.peak, self.current + self._host_now)
             weakref.finalize(storage, self._freed, key)
+        if self.host:
+            # the dispatch path's own transient objects (and the lists above) are the meter's,
+            # not the block's: drop the host peak they made, keep what stays allocated
+            now = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            self._host_now = max(now - self._host_start, 0)
+        self.peak = max(self.peak, self.current + self._host_now)
         return out
 
 
