@@ -16,8 +16,9 @@ when it started:
   arrays together (transient objects of the dispatch path itself are left out). Storages and
   objects allocated before the block are not counted; temporary buffers that aten kernels
   allocate internally without returning them (e.g. inside one fused kernel) are invisible to it,
-  so it is a slight lower bound for the true peak. It adds Python work to every op and
-  allocation: wrap one representative update, not a whole run.
+  so it is a slight lower bound for the true peak. The first time an aten op runs under a Python
+  dispatch mode in a process, torch registers it (about 1.3 kB), which shows as host bytes. It
+  adds Python work to every op and allocation: wrap one representative update, not a whole run.
   ``tensor_peak_bytes`` is the tensor-only peak.
 """
 
