@@ -19,7 +19,7 @@ from pathlib import Path
 
 from simrl.bench.compare import write_results
 from simrl.bench.report import fmt
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 
 KEYS = (
     ("peak_learner_memory_bytes", "peak mem B"),

@@ -32,7 +32,7 @@ import mujoco
 import numpy as np
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 from simrl.sim import make_group_env
 
 ENVS = ("Reacher-v5", "Pusher-v5", "simrl/Reach-v0", "simrl/Push-v0", "simrl/PickPlace-v0")

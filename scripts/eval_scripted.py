@@ -26,7 +26,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 from simrl.sim import make_group_env
 from simrl.sim.tasks.scripted import POLICIES, scripted_policy
 

@@ -21,7 +21,7 @@ from simrl.algos.base import RunConfig
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import fmt, render_report
 from simrl.bench.results import aggregate, goals, load_run, ratios
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 from simrl.runs.configs import to_plain
 from simrl.runs.summary import json_safe, write_summary
 

@@ -38,6 +38,7 @@ def _bench_schema() -> type:
         ("env", schema.EnvNode, field(default_factory=schema.EnvNode)),
         ("model", schema.ModelNode, field(default_factory=schema.ModelNode)),
         ("precision", schema.PrecisionNode, field(default_factory=schema.PrecisionNode)),
+        ("curriculum", schema.CurriculumNode, field(default_factory=schema.CurriculumNode)),
         # typed by conf/algo/<name>.yaml (its /<name>_schema), as simrl-train's `algo` is
         ("grpo", Any, field(default=MISSING)),
         ("ppo", Any, field(default=MISSING)),

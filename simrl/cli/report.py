@@ -67,7 +67,7 @@ def run_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    from simrl.runs.checkpoint import atomic_write_text
+    from simrl.files import atomic_write_text
 
     buf = io.StringIO()
     if rows:
@@ -188,7 +188,7 @@ def _finish(ax: Any, xlabel: str) -> None:
 
 def write_report(root: str | Path, out: str | Path | None = None, plots: bool = True) -> Path:
     """Aggregate the runs under `root` and write the report files into `out` (default root/report)."""
-    from simrl.runs.checkpoint import atomic_write_text
+    from simrl.files import atomic_write_text
 
     root = Path(root)
     records = load_runs(root)

@@ -25,6 +25,7 @@ from simrl.algos.base import RunConfig
 from simrl.algos.registry import available_algos, get_algo
 from simrl.nn import CoreConfig
 from simrl.sim.config import EnvConfig
+from simrl.sim.start_states import CurriculumConfig
 
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp8")
 RUN_FIELDS_IN_PRECISION = {"precision": "name", "fp8_recipe": "recipe"}  # RunConfig <- precision.*
@@ -101,7 +102,9 @@ EnvNode = make_node(
         ("name", str, field(default="reacher")),  # group option / slug used in run dir names
         ("total_env_steps", int, field(default=RunConfig.total_env_steps)),  # the task's budget
     ],
+    exclude=("curriculum",),  # a config group of its own (top-level `curriculum`)
 )
+CurriculumNode = make_node("CurriculumNode", CurriculumConfig, [])
 ModelNode = make_node("ModelNode", CoreConfig, [("name", str, field(default="small"))])
 
 
@@ -121,6 +124,7 @@ TrainConfig = make_node(
         ("env", EnvNode, field(default_factory=EnvNode)),
         ("model", ModelNode, field(default_factory=ModelNode)),
         ("precision", PrecisionNode, field(default_factory=PrecisionNode)),
+        ("curriculum", CurriculumNode, field(default_factory=CurriculumNode)),
     ],
     exclude=tuple(RUN_FIELDS_IN_PRECISION),
 )

@@ -96,7 +96,7 @@ def write_failure(run_dir: Path, error: str, details: str, cfg: DictConfig | Non
     """Mark `run_dir` failed: summary.json (status, error) and error.log (the traceback)."""
     import json
 
-    from simrl.runs.checkpoint import atomic_write_text
+    from simrl.files import atomic_write_text
     from simrl.runs.summary import write_summary
 
     path = run_dir / "summary.json"

@@ -107,7 +107,7 @@ def write_results(study: Any, tune: TuneConfig) -> dict[str, Any]:
     """OUT/trials.csv (every trial) and OUT/best.json (best value, params, command to rerun)."""
     import optuna
 
-    from simrl.runs.checkpoint import atomic_write_text
+    from simrl.files import atomic_write_text
 
     out = Path(tune.out)
     out.mkdir(parents=True, exist_ok=True)

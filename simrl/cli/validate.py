@@ -23,9 +23,17 @@ from simrl.algos.base import RunConfig
 from simrl.cli.schema import PRECISIONS, RUN_FIELDS_IN_PRECISION
 from simrl.nn import CoreConfig
 from simrl.sim.config import EnvConfig
+from simrl.sim.start_states import CurriculumConfig
 
-_OWNER_PREFIX = re.compile(r"\b(GRPOConfig|PPOConfig|CoreConfig|EnvConfig|RunConfig)\.")
-_GROUP_OF = {"CoreConfig": "model", "EnvConfig": "env", "RunConfig": ""}
+_OWNER_PREFIX = re.compile(
+    r"\b(GRPOConfig|PPOConfig|CoreConfig|EnvConfig|RunConfig|CurriculumConfig)\."
+)
+_GROUP_OF = {
+    "CoreConfig": "model",
+    "EnvConfig": "env",
+    "RunConfig": "",
+    "CurriculumConfig": "curriculum",
+}
 
 
 class ConfigError(ValueError):
@@ -162,14 +170,16 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
         raise ConfigError(
             "algo", algo_name, f"is not available ({_first_line(str(exc))})"
         ) from None
-    env_cfg = _owner(EnvConfig, data["env"], "env")
+    curriculum = _owner(CurriculumConfig, data["curriculum"], "curriculum")
+    env_cfg = _owner(EnvConfig, {**data["env"], "curriculum": curriculum}, "env")
     check_env_id(env_cfg.id)
     _check_int("env.num_threads", env_cfg.num_threads, 1)
     _check_int("env.total_env_steps", data["env"].get("total_env_steps", 1), 1)
     model_cfg = _owner(CoreConfig, data["model"], "model")
     algo_cfg = _owner(spec.config_cls, data["algo"], "algo")
     precision = data["precision"]
-    run_values = {k: v for k, v in data.items() if k not in ("algo", "env", "model", "precision")}
+    groups = ("algo", "env", "model", "precision", "curriculum")
+    run_values = {k: v for k, v in data.items() if k not in groups}
     for run_key, node_key in RUN_FIELDS_IN_PRECISION.items():
         run_values[run_key] = precision[node_key]
     if num_threads is not None:

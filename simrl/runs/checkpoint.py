@@ -8,12 +8,12 @@ used to refuse a checkpoint from a different run with one clear line.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from simrl.files import atomic_write_bytes
 
 FORMAT_VERSION = 1
 KIND = "simrl-checkpoint"
@@ -31,15 +31,6 @@ REQUIRED_KEYS = (
 )
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_current_umask()  # what open() would give; mkstemp alone gives 0600
-
-
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message names the file and the problem (one line)."""
 
@@ -51,43 +42,6 @@ def _one_line(exc: BaseException) -> str:
         if line.startswith("WeightsUnpickler error:"):
             return line.split(". Please use", 1)[0]
     return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
-
-
-def atomic_write_bytes(path: Path, write: Any) -> None:
-    """Write a file atomically: `write(fileobj)` into a temp file in the same folder, fsync, replace.
-
-    If `write` raises (or the process dies), the previous file at `path` is untouched and the temp
-    file is removed (or, after a hard crash, left under a `.tmp` name that is never read).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Atomic text file write (JSON, YAML, CSV)."""
-    atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:

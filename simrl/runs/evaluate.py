@@ -210,7 +210,7 @@ def evaluate_checkpoint(
         fps = float(getattr(env, "metadata", {}).get("render_fps", 30) or 30)
         out["video"] = str(write_video(result.frames, target, fps=fps))
     if out_path is not None:
-        from simrl.runs.checkpoint import atomic_write_text
+        from simrl.files import atomic_write_text
 
         out_path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out_path / "eval.json", json.dumps(out, indent=2) + "\n")

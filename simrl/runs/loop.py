@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from simrl.algos.base import RunConfig
+from simrl.files import atomic_write_text
 from simrl.runs.checkpoint import (
     CheckpointError,
-    atomic_write_text,
     check_compatible,
     load_checkpoint,
     load_trainer_state,

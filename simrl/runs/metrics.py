@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 
 # Always first, in this order; trainer metrics follow (sorted), eval columns last.
 LEAD_COLUMNS = ("iteration", "env_steps", "wall_s", "iter_time_s", "env_steps_per_s")

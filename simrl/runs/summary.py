@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from simrl.runs.checkpoint import atomic_write_text
+from simrl.files import atomic_write_text
 from simrl.runs.configs import to_plain
 
 # Keys every summary.json holds (DESIGN.md contract; tests check them).

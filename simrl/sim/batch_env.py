@@ -133,6 +133,9 @@ class GroupVecEnv(GroupEnv):
         for name, v in snap.get("expanded", {}).items():
             self.batch.expand(name)[rows] = v
 
+    def task_options(self) -> dict[str, Any]:
+        return dict(self.task.options)
+
     # ------------------------------------------------------------------ rendering
     def render(self, row: int = 0, width: int = 480, height: int = 480) -> np.ndarray:
         """RGB frame (H, W, 3) uint8 of one row (offscreen; set MUJOCO_GL=egl on headless hosts)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simrl.sim.start_states import CurriculumConfig
+
 
 @dataclass
 class EnvConfig:
@@ -13,3 +15,9 @@ class EnvConfig:
     id: str = "Reacher-v5"
     num_threads: int = 1  # mujoco.batch worker threads
     options: dict[str, Any] = field(default_factory=dict)  # task keyword options (e.g. sparse=True)
+    # how training episodes start (evaluation always uses the task's own resets)
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.curriculum, dict):
+            self.curriculum = CurriculumConfig(**self.curriculum)

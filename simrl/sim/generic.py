@@ -61,6 +61,7 @@ class GymGroupVecEnv(GroupEnv):
             has_success=False,
         )
         self.model = e0.model
+        self._options = dict(env_options)
         self.dt = float(e0.dt)
         self.metadata["render_fps"] = int(np.round(1.0 / self.dt))
         self._nstate = mujoco.mj_stateSize(self.model, _INTEGRATION)
@@ -146,6 +147,9 @@ class GymGroupVecEnv(GroupEnv):
                 env.np_random = generator_from_state(rng)
             else:
                 env.np_random = copy.deepcopy(rng)
+
+    def task_options(self) -> dict[str, Any]:
+        return dict(self._options)
 
     # ------------------------------------------------------------------ rendering
     def render(self, row: int = 0, width: int = 480, height: int = 480) -> np.ndarray:

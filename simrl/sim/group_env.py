@@ -32,6 +32,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
+from simrl.sim.reward_terms import zero_terms
 from simrl.sim.sampling import generator_from_state
 from simrl.sim.validate import AUTORESET_MODES
 
@@ -77,6 +78,9 @@ class GroupEnv(gym.vector.VectorEnv):
         self._obs = np.zeros((self.num_envs, observation_space.shape[0]), np.float64)
         self._act_shape = (self.num_envs, action_space.shape[0])
         self._needs_first_reset = True
+        self.start_states: Any = None  # a simrl.sim.start_states.StartStates, or None
+        self._start_row = np.full(self.num_envs, -1, np.int64)  # bank row each episode began at
+        self._reported = np.zeros(self.num_envs, bool)  # episode end already reported
 
     # ------------------------------------------------------------------ backend hooks
     def _b_reset_groups(self, groups: np.ndarray) -> None:
@@ -102,6 +106,11 @@ class GroupEnv(gym.vector.VectorEnv):
     def _b_export(self, rows: np.ndarray) -> dict[str, Any]:
         """Like `_b_get` but only arrays/dicts/lists/scalars (checkpoint-safe); default `_b_get`."""
         return self._b_get(rows)
+
+    def task_options(self) -> dict[str, Any]:
+        """The options that shape this env's states, resolved (defaults filled in): what a saved
+        start-state bank must match."""
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ helpers
     def group_rows(self, groups: np.ndarray) -> np.ndarray:
@@ -143,13 +152,50 @@ class GroupEnv(gym.vector.VectorEnv):
         return a
 
     def _do_reset_groups(self, groups: np.ndarray) -> np.ndarray:
-        """Re-seed `groups`; return their rows."""
+        """Re-seed `groups` (from the task's reset or the start states); return their rows."""
         rows = self.group_rows(groups)
         if groups.size:
             self._b_reset_groups(groups)
             self._elapsed[rows] = 0
             self._pending[groups] = False
+            self._reported[rows] = False
+            self._start_row[rows] = -1
+            if self.start_states is not None:
+                self._start_from_bank(groups)
         return rows
+
+    def _start_from_bank(self, groups: np.ndarray) -> None:
+        """Overwrite the groups that the start states pick with their bank states (exact)."""
+        picks = self.start_states.draw(self._rng, groups.size)
+        chosen = picks >= 0
+        if not chosen.any():
+            return
+        rows = self.group_rows(groups[chosen])
+        bank_rows = np.repeat(picks[chosen], self.group_size)
+        snap = self.start_states.bank.take(bank_rows)
+        self._b_set(rows, snap)
+        self._elapsed[rows] = snap["elapsed"]
+        self._obs[rows] = snap["obs"]
+        self._start_row[rows] = bank_rows
+
+    def set_start_states(self, start_states: Any) -> None:
+        """Let group re-seeds draw from `start_states` (a `simrl.sim.start_states.StartStates`
+        whose bank was recorded on this env id and options); None restores the task's resets."""
+        if start_states is not None:
+            start_states.bank.check(self.env_id, self.task_options())
+        self.start_states = start_states
+
+    def _report_episode_ends(
+        self, done: np.ndarray, info: dict[str, Any], diverged: np.ndarray
+    ) -> None:
+        """Tell the start states how the episodes that began from the bank ended."""
+        ended = done & ~self._reported
+        self._reported |= done
+        from_bank = ended & (self._start_row >= 0)
+        if self.start_states is None or not from_bank.any():
+            return
+        success = np.asarray(info.get("is_success", np.zeros(self.num_envs)), bool) & ~diverged
+        self.start_states.report(self._start_row[from_bank], success[from_bank])
 
     # ------------------------------------------------------------------ public API
     def reset(
@@ -190,9 +236,11 @@ class GroupEnv(gym.vector.VectorEnv):
             if self.max_episode_steps
             else np.zeros(self.num_envs, bool)
         )
+        self._report_episode_ends(terminated | truncated | diverged, info, diverged)
         if diverged.any():
             self.diverged_count += int(diverged.sum())
             reward = np.where(diverged, 0.0, reward)
+            zero_terms(info, diverged)
             terminated = terminated & ~diverged
             groups = np.unique(np.flatnonzero(diverged) // self.group_size)
             truncated = truncated | diverged
@@ -204,6 +252,7 @@ class GroupEnv(gym.vector.VectorEnv):
             rows = self._do_reset_groups(pending)
             obs = self._obs
             reward[rows] = 0.0
+            zero_terms(info, rows)
             terminated[rows] = False
             truncated[rows] = False
             if "is_success" in info:
@@ -239,6 +288,8 @@ class GroupEnv(gym.vector.VectorEnv):
             raise ValueError("src_rows and dst_rows overlap; copy through get_state/set_state")
         self._b_copy(src, dst)
         self._elapsed[dst] = self._elapsed[src]
+        self._start_row[dst] = self._start_row[src]
+        self._reported[dst] = self._reported[src]
         self._obs[dst] = self._obs[src]
         self._clear_pending(dst)
         return self._obs.copy()
@@ -265,6 +316,8 @@ class GroupEnv(gym.vector.VectorEnv):
         self._b_set(r, snap)
         self._elapsed[r] = snap["elapsed"]
         self._obs[r] = snap["obs"]
+        self._start_row[r] = -1  # an episode of its own, not one begun from the start states
+        self._reported[r] = False
         self._clear_pending(np.unique(r))
         self._needs_first_reset = False
         return self._obs.copy()
@@ -286,6 +339,9 @@ class GroupEnv(gym.vector.VectorEnv):
             "rng": self._rng.bit_generator.state,
             "diverged_count": self.diverged_count,
             "needs_first_reset": self._needs_first_reset,
+            "start_row": self._start_row.copy(),
+            "reported": self._reported.copy(),
+            "start_states": None if self.start_states is None else self.start_states.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -302,6 +358,17 @@ class GroupEnv(gym.vector.VectorEnv):
         self._rng = generator_from_state(state["rng"])
         self.diverged_count = int(state["diverged_count"])
         self._needs_first_reset = bool(state["needs_first_reset"])
+        self._start_row[:] = np.asarray(state.get("start_row", -1))
+        self._reported[:] = np.asarray(state.get("reported", False))
+        saved = state.get("start_states")
+        if (saved is None) != (self.start_states is None):
+            raise ValueError(
+                "state was saved with start states "
+                f"{'off' if saved is None else 'on'}, this env has them "
+                f"{'off' if self.start_states is None else 'on'}"
+            )
+        if saved is not None:
+            self.start_states.load_state_dict(saved)
 
     @property
     def elapsed_steps(self) -> np.ndarray:

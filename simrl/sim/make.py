@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from simrl.sim.config import EnvConfig
 from simrl.sim.group_env import GroupEnv
 from simrl.sim.registry import check_env_id, get_task
 from simrl.sim.validate import check_sizes
@@ -39,3 +41,26 @@ def make_group_env(
     from simrl.sim.generic import GymGroupVecEnv
 
     return GymGroupVecEnv(env_id, num_groups, group_size, seed, autoreset_mode, **task_options)
+
+
+def make_training_env(
+    env_cfg: EnvConfig, num_groups: int, group_size: int, seed: int, autoreset_mode: str
+) -> GroupEnv:
+    """The env a learner trains on: `env_cfg`'s id, threads and options, with its curriculum.
+
+    The curriculum's start states (`simrl.sim.start_states`) are attached to this env only;
+    evaluation envs are built from the id and options alone and start from the task's resets.
+    """
+    from simrl.sim.start_states import build_start_states
+
+    options = dict(env_cfg.options or {})
+    make = partial(make_group_env, env_cfg.id, num_threads=env_cfg.num_threads, **options)
+    env = make(
+        num_groups=num_groups, group_size=group_size, seed=seed, autoreset_mode=autoreset_mode
+    )
+    try:
+        env.set_start_states(build_start_states(env_cfg.curriculum, make))
+    except BaseException:
+        env.close()
+        raise
+    return env

@@ -19,6 +19,7 @@ from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
 
 from simrl.sim.group_env import GroupEnv
+from simrl.sim.reward_terms import RewardTermMeans
 
 
 class SB3VecEnv(VecEnv):
@@ -40,6 +41,7 @@ class SB3VecEnv(VecEnv):
         self._ep_return = np.zeros(self.num_envs)
         self._ep_len = np.zeros(self.num_envs, np.int64)
         self._t0 = time.time()
+        self.reward_terms = RewardTermMeans()  # per-step means of info["reward/<term>"]
 
     def reset(self) -> np.ndarray:
         seed = self._seeds[0]
@@ -55,6 +57,7 @@ class SB3VecEnv(VecEnv):
 
     def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         obs, reward, terminated, truncated, info = self.env.step(self._actions)
+        self.reward_terms.add(info)
         done = terminated | truncated
         self._ep_return += reward
         self._ep_len += 1

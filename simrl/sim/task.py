@@ -56,6 +56,7 @@ class Task(ABC):
         self.model = model
         self.num_envs = num_envs
         self.episode_state: dict[str, np.ndarray] = {}
+        self.options: dict[str, Any] = {}  # the options in effect, defaults filled in
 
     @classmethod
     def load_model(cls) -> mujoco.MjModel:

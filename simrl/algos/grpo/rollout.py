@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from simrl.algos.grpo.policy import GaussianPolicy
+from simrl.sim.reward_terms import RewardTermMeans
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Rollout:
     mask: torch.Tensor  # (N, T) bool: the step was taken inside the row's episode
     ended: torch.Tensor  # (N,) bool: the row's episode ended within the rollout
     success: torch.Tensor | None  # (N,) bool at each row's last valid step, None if no success
+    reward_terms: dict[str, float] = field(default_factory=dict)  # "reward/<term>": mean per step
     snapshots: dict[int, Any] = field(default_factory=dict)  # t -> env snapshot (vine branches)
 
     @property
@@ -74,6 +76,7 @@ def collect_rollout(
     done = np.zeros(n, dtype=bool)
     success = np.zeros(n, dtype=bool) if getattr(env, "has_success", False) else None
     snapshots: dict[int, Any] = {}
+    terms = RewardTermMeans()
     snap_set = set(snapshot_at)
     for t in range(horizon):
         if done.all():
@@ -94,6 +97,7 @@ def collect_rollout(
         logp_store.append(logp)
         rew_store.append(torch.as_tensor(np.where(active, reward, 0.0), dtype=torch.float64))
         mask_store.append(torch.as_tensor(active))
+        terms.add(info, active)
         if success is not None and "is_success" in info:
             success[active] = np.asarray(info["is_success"], dtype=bool)[active]
         done |= np.asarray(terminated, bool) | np.asarray(truncated, bool)
@@ -110,6 +114,7 @@ def collect_rollout(
         ended=torch.as_tensor(done, device=device),
         success=None if success is None else torch.as_tensor(success, device=device),
         snapshots=snapshots,
+        reward_terms=terms.pop(),
     )
 
 

@@ -69,6 +69,7 @@ class GRPOTrainer:
         algo.validate()
         model.validate()
         from simrl.sim import make_group_env
+        from simrl.sim.make import make_training_env
 
         self.cfg, self.run = algo, run
         self.base_lr = algo.lr or auto_lr(model.width)
@@ -79,12 +80,8 @@ class GRPOTrainer:
             run.precision, self.device, run.precision_strict, run.fp8_recipe, compile=run.compile
         )
         env_kw = dict(num_threads=env_cfg.num_threads, autoreset_mode="disabled", **env_cfg.options)
-        self.env = make_group_env(
-            env_cfg.id,
-            num_groups=algo.num_groups,
-            group_size=algo.group_size,
-            seed=run.seed,
-            **env_kw,
+        self.env = make_training_env(
+            env_cfg, algo.num_groups, algo.group_size, run.seed, autoreset_mode="disabled"
         )
         limit = self.env.max_episode_steps
         if algo.horizon == 0 and not limit:
@@ -282,6 +279,8 @@ class GRPOTrainer:
             "log_std_mean": float(log_std.mean()),
             "nonfinite_updates": float(self.learner.nonfinite_updates),
             "nonfinite_consecutive": float(self.learner.nonfinite_consecutive),
+            **roll.reward_terms,
+            **(self.env.start_states.metrics() if self.env.start_states is not None else {}),
             **upd,
         }
 
@@ -296,6 +295,9 @@ class GRPOTrainer:
             "env_steps": self.env_steps,
             "iteration": self.iteration,
             "env": None,
+            "curriculum": None
+            if self.env.start_states is None
+            else self.env.start_states.state_dict(),
         }
         if self.continuing and self._ended is not None:
             # episodes in flight (horizon mode); envs whose snapshot is not plain arrays restart
@@ -317,6 +319,11 @@ class GRPOTrainer:
         try:
             self.policy.load_state_dict(state["policy"])
             self.learner.load_state_dict(state["learner"])
+            saved = state.get("curriculum")
+            if (saved is None) != (self.env.start_states is None):
+                raise ValueError("curriculum on/off differs between checkpoint and config")
+            if saved is not None:
+                self.env.start_states.load_state_dict(saved)
             self._ended = None  # continuing mode without a saved env: start fresh groups
             if self.continuing and state.get("env") is not None:
                 self.env.set_state(

@@ -34,20 +34,13 @@ class EpisodeTracker(BaseCallback):
 
 
 def make_vec_env(env_cfg: EnvConfig, n_envs: int, seed: int) -> tuple[VecEnv, Any]:
-    """simrl batched env with independent start states (group_size 1) as an SB3 VecEnv.
+    """simrl batched env with independent start states (group_size 1) as an SB3 VecEnv; its
+    resets draw from the same curriculum (start-state bank) as GRPO's groups.
 
     Returns (SB3 VecEnv, the underlying group env or None).
     """
-    from simrl.sim import make_group_env
+    from simrl.sim.make import make_training_env
     from simrl.sim.sb3 import SB3VecEnv
 
-    group_env = make_group_env(
-        env_cfg.id,
-        num_groups=n_envs,
-        group_size=1,
-        seed=seed,
-        num_threads=env_cfg.num_threads,
-        autoreset_mode="same_step",
-        **dict(env_cfg.options),
-    )
+    group_env = make_training_env(env_cfg, n_envs, 1, seed, autoreset_mode="same_step")
     return SB3VecEnv(group_env), group_env

@@ -71,6 +71,7 @@ class PPOTrainer:
         )
         set_threads(run_cfg.num_threads)
         raw_env, self.group_env = vec_env_fn(env_cfg, algo_cfg.n_envs, run_cfg.seed)
+        self._terms = getattr(raw_env, "reward_terms", None)
         self.monitor = VecMonitor(raw_env)
         self.venv = VecNormalize(
             self.monitor,
@@ -174,7 +175,12 @@ class PPOTrainer:
             "std": float(stats.get("train/std", float("nan"))),
             "lr": float(model.policy.optimizer.param_groups[0]["lr"]),
             "peak_learner_memory_bytes": float(self._peak_bytes or 0),
+            **(self._terms.pop() if self._terms is not None else {}),
+            **(starts.metrics() if (starts := self._start_states()) is not None else {}),
         }
+
+    def _start_states(self) -> Any:
+        return None if self.group_env is None else self.group_env.start_states
 
     def _metered_train(self) -> None:
         """The first update, with its first epoch under PeakMemory and its second under the FLOP

@@ -80,17 +80,45 @@ def check_bool(name: str, value: Any, task_id: str) -> bool:
 class ArmTask(Task):
     """Base of the arm tasks: option parsing, arm reset, action -> controls, proprioception.
 
-    Options: `sparse` (bool, default False): reward 1.0 on steps where the task is solved, else
-    0.0, instead of the shaped dense reward.
+    Options:
+      `reward` (str, default `default_reward`): which reward the task returns, one of
+          `reward_kinds` (each task documents its own); `"sparse"` is 1.0 on steps where the
+          task is solved, else 0.0.
+      `sparse` (bool, default False): shorthand for `reward="sparse"`.
+    Every reward is a sum of named terms; `post_step` reports each term per row and step as
+    `info["reward/<term>"]`, and the terms add up to the returned reward.
     """
 
     frame_skip = 8
     has_success = True
     use_gripper: bool = False  # whether a[3] drives the gripper (else fingers stay closed)
+    reward_kinds: tuple[str, ...] = ("distance", "sparse")
+    default_reward = "distance"
 
-    def __init__(self, model: mujoco.MjModel, num_envs: int, sparse: bool = False, **options: Any):
+    def __init__(
+        self,
+        model: mujoco.MjModel,
+        num_envs: int,
+        sparse: bool = False,
+        reward: str | None = None,
+        **options: Any,
+    ):
         super().__init__(model, num_envs, **options)
         self.sparse = check_bool("sparse", sparse, self.id)
+        if reward is None:
+            reward = "sparse" if self.sparse else self.default_reward
+        if reward not in self.reward_kinds:
+            raise ValueError(
+                f"option reward={reward!r} for task {self.id!r} is not one of "
+                f"{list(self.reward_kinds)}"
+            )
+        if self.sparse and reward != "sparse":
+            raise ValueError(
+                f"options sparse=True and reward={reward!r} for task {self.id!r} contradict each "
+                "other; use reward='sparse' alone"
+            )
+        self.reward_kind = reward
+        self.options["reward"] = reward
         self.arm_q = np.array([model.joint(j).qposadr[0] for j in ARM_JOINTS])
         self.arm_v = np.array([model.joint(j).dofadr[0] for j in ARM_JOINTS])
         self.finger_q = np.array([model.joint(j).qposadr[0] for j in FINGER_JOINTS])
@@ -152,134 +180,18 @@ class ArmTask(Task):
             axis=1,
         )
 
-    def reward(self, dense: np.ndarray, success: np.ndarray) -> np.ndarray:
-        """Dense shaped reward, or with `sparse` 1.0 on solved steps and 0.0 elsewhere."""
-        return success.astype(np.float64) if self.sparse else dense
+    def total_reward(
+        self, terms: dict[str, np.ndarray], success: np.ndarray, info: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """Sum of the reward terms (or, with the sparse reward, the success indicator alone).
 
-
-CUBE_SUCCESS_DIST = 0.05  # Push and PickPlace: cube within 5 cm of the goal
-
-
-class CubeTask(ArmTask):
-    """Arm task with the 4 cm cube (Push, PickPlace): cube reset, observations, domain randomization.
-
-    Option `domain_randomization` (bool, default False): at each reset, draw per simulation the
-    cube mass (0.05 kg x U(0.5, 2.0)) and its sliding friction (U(0.5, 1.2); the table has 0.5,
-    the fingers 1.0 and MuJoCo uses the larger of two touching geoms). The draws live in
-    `episode_state`, and are written into the batch's per-simulation model fields (`Batch.expand`)
-    whenever a row's values differ from them, so exact copies of a row get its physics too.
-    """
-
-    CUBE_LOW = np.array([0.25, -0.15])  # cube start x, y range (on the table, yaw 0)
-    CUBE_HIGH = np.array([0.45, 0.15])
-    GOAL_MIN_DIST = 0.1  # goals are drawn at least this far (in x, y) from the cube start
-    MASS_SCALE = (0.5, 2.0)
-    FRICTION = (0.5, 1.2)
-
-    def __init__(
-        self,
-        model: mujoco.MjModel,
-        num_envs: int,
-        sparse: bool = False,
-        domain_randomization: bool = False,
-        **options: Any,
-    ):
-        super().__init__(model, num_envs, sparse=sparse, **options)
-        self.domain_randomization = check_bool(
-            "domain_randomization", domain_randomization, self.id
-        )
-        cube = model.joint("cube")
-        self.cube_q = int(cube.qposadr[0])
-        self.cube_v = int(cube.dofadr[0])
-        self.cube_body = int(model.body("cube").id)
-        self.cube_geom = int(model.geom("cube").id)
-        self.base_mass = float(model.body_mass[self.cube_body])
-        self.episode_state["goal"] = np.zeros((num_envs, 3))
-        if self.domain_randomization:
-            self.episode_state["cube_mass"] = np.full(num_envs, self.base_mass)
-            self.episode_state["cube_friction"] = np.full(
-                num_envs, float(model.geom_friction[self.cube_geom, 0])
-            )
-
-    def bind(self, batch: Any) -> None:
-        super().bind(batch)
-        self.batch = batch
-        if self.domain_randomization:
-            self.body_mass = batch.expand("body_mass")
-            self.geom_friction = batch.expand("geom_friction")
-
-    def reset_cube(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Place the cube at rest at a random spot on the table; return its (len(rows), 3) position."""
-        xy = rng.uniform(self.CUBE_LOW, self.CUBE_HIGH, size=(len(rows), 2))
-        pos = np.concatenate([xy, np.full((len(rows), 1), CUBE_HALF)], axis=1)
-        qpos = self.qpos[rows]
-        qpos[:, self.cube_q : self.cube_q + 3] = pos
-        qpos[:, self.cube_q + 3 : self.cube_q + 7] = (1.0, 0.0, 0.0, 0.0)
-        self.qpos[rows] = qpos
-        if self.domain_randomization:
-            es = self.episode_state
-            es["cube_mass"][rows] = self.base_mass * rng.uniform(*self.MASS_SCALE, size=len(rows))
-            es["cube_friction"][rows] = rng.uniform(*self.FRICTION, size=len(rows))
-            self.apply_randomization()
-        return pos
-
-    def draw_table_xy(self, cube_xy: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Goal x, y in the cube range, at least GOAL_MIN_DIST from cube_xy (rejection sampling)."""
-        xy = rng.uniform(self.CUBE_LOW, self.CUBE_HIGH, size=cube_xy.shape)
-        bad = np.linalg.norm(xy - cube_xy, axis=1) < self.GOAL_MIN_DIST
-        while bad.any():
-            xy[bad] = rng.uniform(self.CUBE_LOW, self.CUBE_HIGH, size=(int(bad.sum()), 2))
-            bad = np.linalg.norm(xy - cube_xy, axis=1) < self.GOAL_MIN_DIST
-        return xy
-
-    def apply_randomization(self) -> None:
-        """Write the episode's cube mass/friction into rows whose model values differ."""
-        es = self.episode_state
-        stale = (self.body_mass[:, self.cube_body] != es["cube_mass"]) | (
-            self.geom_friction[:, self.cube_geom, 0] != es["cube_friction"]
-        )
-        if stale.any():
-            rows = np.flatnonzero(stale)
-            self.body_mass[rows, self.cube_body] = es["cube_mass"][rows]
-            self.geom_friction[rows, self.cube_geom, 0] = es["cube_friction"][rows]
-            self.batch.set_const(rows)
-
-    def pre_step(self, batch: Any, actions: np.ndarray) -> None:
-        if self.domain_randomization:
-            self.apply_randomization()
-        return super().pre_step(batch, actions)
-
-    def cube_pos(self) -> np.ndarray:
-        return self.qpos[:, self.cube_q : self.cube_q + 3]
-
-    def cube_obs(self, grip: np.ndarray) -> np.ndarray:
-        """(n, 22): cube pos (3), quat (4), lin vel (3), ang vel (3), cube - grip (3),
-        goal (3), goal - cube (3)."""
-        cube = self.cube_pos()
-        goal = self.episode_state["goal"]
-        return np.concatenate(
-            [
-                cube,
-                self.qpos[:, self.cube_q + 3 : self.cube_q + 7],
-                self.qvel[:, self.cube_v : self.cube_v + 6],
-                cube - grip,
-                goal,
-                goal - cube,
-            ],
-            axis=1,
-        )
-
-    def post_step(
-        self, batch: Any, actions: np.ndarray, pre: Any
-    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """Dense reward -d(cube, goal) - 0.5 d(grip, cube) + 1[success] (or sparse), never terminates."""
-        cube = self.cube_pos()
-        d_goal = np.linalg.norm(self.episode_state["goal"] - cube, axis=1)
-        d_grip = np.linalg.norm(cube - self.grip_pos(), axis=1)
-        success = d_goal < CUBE_SUCCESS_DIST
-        reward = self.reward(-d_goal - 0.5 * d_grip + success, success)
-        return reward, np.zeros(self.num_envs, bool), {"is_success": success, "distance": d_goal}
-
-    def observe(self, batch: Any) -> np.ndarray:
-        grip = self.grip_pos()
-        return np.concatenate([self.proprio(), grip, self.cube_obs(grip)], axis=1)
+        Writes each term into `info["reward/<term>"]`, so a user can see which stage a policy
+        is stuck at; the terms add up to the returned reward.
+        """
+        if self.reward_kind == "sparse":
+            terms = {"success": success.astype(np.float64)}
+        total = np.zeros(self.num_envs)
+        for name, value in terms.items():
+            total = total + value
+            info[f"reward/{name}"] = value
+        return total

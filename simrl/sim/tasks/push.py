@@ -7,13 +7,22 @@ stay closed and form the pusher). Episodes: 100 steps (4 s), truncation only.
 Observation (39, float64): arm joint angles (5), finger positions (2), arm joint velocities (5),
 finger velocities (2), grip point (3), cube position (3), cube quaternion (4), cube linear (3) and
 angular (3) velocity, cube - grip point (3), goal (3), goal - cube (3).
-Reward (dense): -d_goal - 0.5 * d_grip + 1.0 * success, where d_goal = distance cube to goal and
-d_grip = distance grip point to cube (m). With `sparse=True`: 1.0 on solved steps, else 0.0.
-Success (`info["is_success"]`): d_goal < 0.05 m. `info["distance"]` holds d_goal.
+Reward (option `reward`, default "staged"; every term is in `info["reward/<term>"]`):
+  "staged"   (reach + push + success) / 3, each stage in [0, 1], so a step's reward is in [0, 1]:
+             reach   = 1 - tanh(5 * d(grip point, push point)), the push point being 4 cm behind
+                       the cube centre on the line from the goal through the cube, 3 cm above the
+                       table (where the closed fingers touch the cube's far side);
+             push    = 1 - tanh(5 * d_goal);
+             success = 1 when d_goal < 5 cm.
+  "distance" -d_goal - 0.5 * d_grip + 1.0 * success (terms goal, grip, success; the original
+             shaping), d_grip = distance grip point to cube (m).
+  "sparse"   1.0 on solved steps, else 0.0 (also `sparse=True`).
+Success (`info["is_success"]`): d_goal < 0.05 m, d_goal = distance cube to goal (m).
+`info["distance"]` holds d_goal.
 Reset: grip point at rest at (0.30, 0.00, 0.20) + U(-3, 3) cm per axis; cube at rest, yaw 0,
 uniform in x [0.25, 0.45], y [-0.15, 0.15]; goal on the table (z = 0.02, the cube's centre height)
 in the same x, y range, at least 10 cm from the cube. Option `domain_randomization` (see
-`simrl.sim.tasks.arm.CubeTask`).
+`simrl.sim.tasks.cube.CubeTask`).
 """
 
 from __future__ import annotations
@@ -25,7 +34,11 @@ import mujoco
 import numpy as np
 
 from simrl.sim.registry import register_task
-from simrl.sim.tasks.arm import CUBE_HALF, CubeTask
+from simrl.sim.tasks.cube import CUBE_HALF, CubeTask, closeness
+
+PUSH_BEHIND = 0.04  # push point: this far behind the cube centre, away from the goal (m)
+PUSH_Z = 0.03  # grip point height of the push point (fingertips 1 cm above the table)
+GAIN = 5.0  # of the 1 - tanh(GAIN * d) stage terms
 
 
 @register_task
@@ -49,3 +62,20 @@ class PushTask(CubeTask):
         goal = np.concatenate([xy, np.full((len(rows), 1), CUBE_HALF)], axis=1)
         self.episode_state["goal"][rows] = goal
         self.set_goal_marker(rows, goal - (0.0, 0.0, CUBE_HALF - 0.001))
+
+    def push_point(self, cube: np.ndarray) -> np.ndarray:
+        """Where the grip point should be to push the cube towards the goal (n, 3)."""
+        away = cube[:, :2] - self.episode_state["goal"][:, :2]
+        away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-9)
+        xy = cube[:, :2] + PUSH_BEHIND * away
+        return np.concatenate([xy, np.full((len(cube), 1), PUSH_Z)], axis=1)
+
+    def staged_terms(
+        self, grip: np.ndarray, cube: np.ndarray, d_goal: np.ndarray, success: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        d_push = np.linalg.norm(grip - self.push_point(cube), axis=1)
+        return {
+            "reach": closeness(d_push, GAIN) / 3.0,
+            "push": closeness(d_goal, GAIN) / 3.0,
+            "success": success / 3.0,
+        }

@@ -6,8 +6,9 @@ closed). Episodes: 50 steps (2 s), truncation only.
 
 Observation (23, float64): arm joint angles (5), finger positions (2), arm joint velocities (5),
 finger velocities (2), grip point (3), goal (3), goal - grip point (3).
-Reward (dense): -d, d = distance grip point to goal in metres. With `sparse=True`: 1.0 on steps
-where d < 2 cm, else 0.0.
+Reward (option `reward`): "distance" (default) -d, d = distance grip point to goal in metres
+(term `distance`); "sparse" (also `sparse=True`) 1.0 on steps where d < 2 cm, else 0.0 (term
+`success`). Terms are in `info["reward/<term>"]`.
 Success (`info["is_success"]`, per row and step): d < 0.02 m. `info["distance"]` holds d.
 Reset: the grip point starts at rest at (0.30, 0.00, 0.20) + U(-3, 3) cm per axis; the goal is
 uniform in x [0.20, 0.45], y [-0.20, 0.20], z [0.05, 0.30] (m; table top is z = 0, arm base at the
@@ -56,8 +57,9 @@ class ReachTask(ArmTask):
     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         d = np.linalg.norm(self.episode_state["goal"] - self.grip_pos(), axis=1)
         success = d < SUCCESS_DIST
-        reward = self.reward(-d, success)
-        return reward, np.zeros(self.num_envs, bool), {"is_success": success, "distance": d}
+        info: dict[str, np.ndarray] = {"is_success": success, "distance": d}
+        reward = self.total_reward({"distance": -d}, success, info)
+        return reward, np.zeros(self.num_envs, bool), info
 
     def observe(self, batch: Any) -> np.ndarray:
         grip = self.grip_pos()
