@@ -1,4 +1,4 @@
-"""Batched MuJoCo simulation with exact-state groups (see simrl.sim.group_env for semantics).
+"""Batched MuJoCo simulation with exact-state groups (see simrl.sim.group_base for semantics).
 
 env = make_group_env("Pusher-v5", num_groups=4, group_size=8, seed=0)
 obs, info = env.reset()
@@ -13,8 +13,8 @@ import os
 if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
     os.environ["MUJOCO_GL"] = "egl"
 
-from simrl.sim.batch_env import GroupVecEnv
-from simrl.sim.group_env import GroupEnv
+from simrl.sim.batched import GroupVecEnv
+from simrl.sim.group_base import GroupEnv
 from simrl.sim.make import make_group_env
 from simrl.sim.registry import available_envs, discover_tasks, get_task, register_task
 from simrl.sim.task import Task, asset_path

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from simrl.sim.config import EnvConfig
-from simrl.sim.group_env import GroupEnv
+from simrl.sim.group_base import GroupEnv
 from simrl.sim.registry import check_env_id, get_task
 from simrl.sim.validate import check_sizes
 
@@ -20,7 +20,7 @@ def make_group_env(
     autoreset_mode: str = "next_step",
     **task_options: Any,
 ) -> GroupEnv:
-    """Build a grouped vector env of `num_groups * group_size` rows (see `simrl.sim.group_env`).
+    """Build a grouped vector env of `num_groups * group_size` rows (see `simrl.sim.group_base`).
 
     Batched tasks (`available_envs()` lists them first) run on one `mujoco.batch.Batch` on
     `num_threads` threads; any other Gymnasium MuJoCo v5 id runs one Gymnasium env per row.
@@ -33,12 +33,12 @@ def make_group_env(
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     task_cls = get_task(env_id)
     if task_cls is not None:
-        from simrl.sim.batch_env import GroupVecEnv
+        from simrl.sim.batched import GroupVecEnv
 
         return GroupVecEnv(
             task_cls, num_groups, group_size, seed, num_threads, autoreset_mode, **task_options
         )
-    from simrl.sim.generic import GymGroupVecEnv
+    from simrl.sim.gym_rows import GymGroupVecEnv
 
     return GymGroupVecEnv(env_id, num_groups, group_size, seed, autoreset_mode, **task_options)
 

@@ -35,7 +35,7 @@ def register_task(task_cls: type[Task]) -> type[Task]:
     if task_id.startswith("simrl/") and task_id not in gym.registry:
         gym.register(
             id=task_id,
-            entry_point="simrl.sim.gym_env:SingleTaskEnv",
+            entry_point="simrl.sim.single:SingleTaskEnv",
             kwargs={"task_id": task_id},
             max_episode_steps=None,  # the env truncates itself at task.max_episode_steps
             reward_threshold=getattr(task_cls, "reward_threshold", None),

@@ -18,7 +18,7 @@ import numpy as np
 from stable_baselines3.common.vec_env import VecEnv
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices
 
-from simrl.sim.group_env import GroupEnv
+from simrl.sim.group_base import GroupEnv
 from simrl.sim.reward_terms import RewardTermMeans
 
 

@@ -6,8 +6,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from simrl.sim import make_group_env
-from simrl.sim.gym_env import SingleTaskEnv
 from simrl.sim.sb3 import SB3VecEnv
+from simrl.sim.single import SingleTaskEnv
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
@@ -32,7 +32,7 @@ def test_simrl_ids_registered_with_gymnasium_but_not_gymnasiums_own():
 
     simrl_ids = [i for i in gym.registry if i.startswith("simrl/")]
     for env_id in simrl_ids:
-        assert gym.registry[env_id].entry_point == "simrl.sim.gym_env:SingleTaskEnv"
+        assert gym.registry[env_id].entry_point == "simrl.sim.single:SingleTaskEnv"
     assert gym.registry["Reacher-v5"].entry_point.startswith("gymnasium.envs.mujoco")
     if simrl_ids:
         env = gym.make(simrl_ids[0])

@@ -14,7 +14,7 @@ import mujoco
 import numpy as np
 from mujoco.batch import MODEL_FIELDS, Batch, SimulationError
 
-from simrl.sim.group_env import GroupEnv
+from simrl.sim.group_base import GroupEnv
 from simrl.sim.task import Task
 
 _BAD_WARNINGS = [

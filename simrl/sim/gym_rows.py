@@ -17,7 +17,7 @@ import gymnasium as gym
 import mujoco
 import numpy as np
 
-from simrl.sim.group_env import GroupEnv
+from simrl.sim.group_base import GroupEnv
 from simrl.sim.sampling import generator_from_state
 
 _INTEGRATION = mujoco.mjtState.mjSTATE_INTEGRATION

@@ -12,7 +12,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from simrl.sim.batch_env import GroupVecEnv
+from simrl.sim.batched import GroupVecEnv
 from simrl.sim.registry import check_env_id, get_task
 
 
