@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import platform
 import sys
 import time
@@ -31,6 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a bare checkout too
 
+from simrl.files import atomic_write_text  # noqa: E402
 from simrl.nn import PRESETS, Core, PeakMemory, core_preset, count_flops  # noqa: E402
 from simrl.nn.precision import RECIPES, normalize_device, resolve_precision  # noqa: E402
 
@@ -209,12 +209,8 @@ def print_table(rows: list[dict], baseline: str) -> None:
 
 
 def write_json(path: str, result: dict) -> None:
-    """Atomic write (temp file in the same folder, then os.replace)."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, out)
+    """Write the results JSON atomically (`simrl.files`)."""
+    atomic_write_text(Path(path), json.dumps(result, indent=2))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

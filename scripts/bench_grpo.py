@@ -1,9 +1,12 @@
 """GRPO benchmark: Reacher-v5 / Pusher-v5 learning curves (3 seeds) and an estimator comparison.
 
-Targets (issue 3): Reacher-v5 mean deterministic return >= -4.5 within 1M env steps, Pusher-v5
->= -30 within 2M. Every run uses the default GRPOConfig (plus the per-env overrides printed in the
-JSON), is evaluated deterministically on `--eval-episodes` fixed start states every few
-iterations, and records curves against env steps and wall-clock. Writes JSON + PNG into --out.
+Targets: Reacher-v5 mean deterministic return >= -4.5 within 1M env steps, Pusher-v5 >= -30 within
+2M. Every run is a `simrl.runs.run_training` run (its run directory under --runs-dir) with the
+default GRPOConfig plus the per-env overrides printed in the JSON, evaluated deterministically by the
+run loop (`simrl.runs.evaluate.evaluate_policy`) on `--eval-episodes` fixed start states every
+`--eval-every` iterations. Curves are recorded against env steps and learner wall-clock; statistics
+over seeds come from `simrl.results` (mean ± sample std, ddof=1; IQM with a 95% bootstrap
+interval). Writes JSON + PNG into --out.
 
     nice -n 10 python scripts/bench_grpo.py                       # full budget
     nice -n 10 python scripts/bench_grpo.py --reacher-steps 300000 --pusher-steps 500000 \
@@ -17,88 +20,97 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 
-from simrl.algos.base import RunConfig
-from simrl.algos.grpo import GRPOConfig, make_trainer
+from simrl.algos.grpo import GRPOConfig
+from simrl.files import atomic_write_text
 from simrl.nn import core_preset
-from simrl.sim import make_group_env
+from simrl.nn.compute import ComputeConfig
+from simrl.results import fmt, fmt_interval, iqm, load_run, mean_std
+from simrl.results.plots import Panel, Series, plot_panels
+from simrl.runs import run_training
+from simrl.runs.config import RunConfig
+from simrl.runs.summary import LEARNER_KEYS, json_safe
 from simrl.sim.config import EnvConfig
 
 TARGETS = {"Reacher-v5": -4.5, "Pusher-v5": -30.0}
 ENV_OVERRIDES: dict[str, dict] = {"Reacher-v5": {}, "Pusher-v5": {}}
 
 
-def evaluate(trainer, env_id: str, episodes: int, seed: int) -> float:
-    """Mean deterministic return over `episodes` fixed start states (one row each)."""
-    env = make_group_env(
-        env_id, num_groups=episodes, group_size=1, seed=seed, autoreset_mode="disabled"
-    )
-    try:
-        obs, _ = env.reset(seed=seed)
-        total = np.zeros(episodes)
-        done = np.zeros(episodes, dtype=bool)
-        while not done.all():
-            obs, reward, term, trunc, _ = env.step(trainer.act(obs, deterministic=True))
-            total += np.where(done, 0.0, reward)
-            done |= term | trunc
-    finally:
-        env.close()
-    return float(total.mean())
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text)
+
+
+def curve_of(run_dir: Path) -> dict[str, list[float]]:
+    """The run's evaluations as columns: env steps, learner wall-clock (training time up to the
+    evaluation, without evaluation time), deterministic eval return, train (sampled) return."""
+    run = load_run(run_dir)
+    assert run is not None, f"no summary.json in {run_dir}"
+    train_s, train_ret = {}, {}
+    elapsed = 0.0
+    for row in run.metrics:
+        elapsed += row.get("iter_time_s") or 0.0
+        if row.get("env_steps") is not None:
+            train_s[row["env_steps"]] = elapsed
+            train_ret[row["env_steps"]] = row.get("return_mean")
+    steps = [p["env_steps"] for p in run.curve]
+    return {
+        "env_steps": [int(s) for s in steps],
+        "wall_s": [train_s.get(s, np.nan) for s in steps],
+        "eval_return": [p["return_mean"] for p in run.curve],
+        "train_return": [train_ret.get(s, np.nan) for s in steps],
+    }
 
 
 def run_one(
-    env_id: str, seed: int, steps: int, overrides: dict, eval_every: int, episodes: int
+    env_id: str,
+    seed: int,
+    steps: int,
+    overrides: dict,
+    eval_every: int,
+    episodes: int,
+    run_dir: Path,
 ) -> dict:
-    """Train one GRPO run; return its curve (env steps, wall-clock, eval and train returns)."""
+    """Train one GRPO run with the library's run loop; return its curve and figures."""
     cfg = GRPOConfig(**{**ENV_OVERRIDES.get(env_id, {}), **overrides})
-    run = RunConfig(seed=seed, total_env_steps=steps, num_threads=1)
-    trainer = make_trainer(EnvConfig(id=env_id), core_preset("small"), cfg, run)
-    eval_seed = 10_000 + seed
-    curve = {
-        "env_steps": [0],
-        "wall_s": [0.0],
-        "eval_return": [evaluate(trainer, env_id, episodes, eval_seed)],
-        "train_return": [float("nan")],
-    }
-    t0 = time.perf_counter()
-    train_time = 0.0
-    metrics: dict = {}
-    while trainer.env_steps < steps:
-        t_it = time.perf_counter()
-        metrics = trainer.iterate()
-        train_time += time.perf_counter() - t_it
-        if metrics.get("nonfinite_consecutive", 0) >= 3:
-            print(f"  {env_id} seed {seed}: 3 non-finite updates in a row, stopping", flush=True)
-            break
-        if trainer.iteration % eval_every == 0 or trainer.env_steps >= steps:
-            curve["env_steps"].append(trainer.env_steps)
-            curve["wall_s"].append(train_time)
-            curve["eval_return"].append(evaluate(trainer, env_id, episodes, eval_seed))
-            curve["train_return"].append(metrics["return_mean"])
-            print(
-                f"  {env_id} {cfg.advantage} seed {seed}: {trainer.env_steps:>9d} steps "
-                f"{train_time:7.1f}s eval {curve['eval_return'][-1]:8.2f} "
-                f"train {metrics['return_mean']:8.2f}",
-                flush=True,
-            )
+    run = RunConfig(
+        seed=seed,
+        total_env_steps=steps,
+        eval_every=eval_every,
+        eval_episodes=episodes,
+        checkpoint_every=0,
+        tensorboard=False,
+    )
+    print(f"{env_id} {cfg.advantage} seed {seed}: {steps:,} env steps -> {run_dir}", flush=True)
+    summary = run_training(
+        "grpo",
+        EnvConfig(id=env_id),
+        core_preset("small"),
+        cfg,
+        run,
+        run_dir,
+        compute=ComputeConfig(num_threads=1),
+    )
+    curve = curve_of(run_dir)
     return {
         "env_id": env_id,
         "seed": seed,
+        "status": summary.get("status"),
         "config": cfg.to_dict(),
-        "env_steps": trainer.env_steps,
-        "train_wall_s": train_time,
-        "total_wall_s": time.perf_counter() - t0,
-        "final_eval_return": curve["eval_return"][-1],
-        "best_eval_return": max(curve["eval_return"]),
+        "env_steps": summary.get("env_steps"),
+        "train_wall_s": summary.get("train_s"),
+        "total_wall_s": summary.get("wall_s"),
+        "final_eval_return": summary.get("final_return_mean"),
+        "best_eval_return": summary.get("best_eval_return"),
         "curve": curve,
-        "learner_stats": trainer.learner_stats(),
+        "learner_stats": {k: summary.get(k) for k in LEARNER_KEYS},
+        "run_dir": str(run_dir),
     }
 
 
@@ -121,70 +133,61 @@ def parse_spec(spec: str, defaults: GRPOConfig) -> tuple[str, dict]:
 
 
 def summarise(runs: list[dict], target: float | None) -> dict:
-    finals = np.array([r["final_eval_return"] for r in runs])
-    out = {
-        "final_mean": float(finals.mean()),
-        "final_std": float(finals.std()),
-        "finals": finals.tolist(),
+    """Final returns over seeds: mean ± sample std (ddof=1), IQM [95% CI], target gap."""
+    finals = [r["final_eval_return"] for r in runs]
+    stat, est = mean_std(finals), iqm(finals)
+    out: dict[str, Any] = {
+        "final_mean": stat.mean,
+        "final_std": stat.std,  # sample std (ddof=1); NaN (null) for one seed
+        "final_iqm": est.value,
+        "final_iqm_ci95": [est.low, est.high],
+        "finals": finals,
         "env_steps": int(np.mean([r["env_steps"] for r in runs])),
         "train_wall_s_mean": float(np.mean([r["train_wall_s"] for r in runs])),
     }
     if target is not None:
-        out.update(
-            target=target, met=bool(finals.mean() >= target), gap=float(target - finals.mean())
-        )
+        out.update(target=target, met=bool(stat.mean >= target), gap=float(target - stat.mean))
     return out
 
 
-def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone
-    os.replace(tmp, path)
+def _points(run: dict) -> list[dict[str, Any]]:
+    c = run["curve"]
+    return [
+        {"env_steps": s, "wall_s": w, "return_mean": r}
+        for s, w, r in zip(c["env_steps"], c["wall_s"], c["eval_return"], strict=True)
+    ]
 
 
 def plot(results: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
-
-    steps_fmt = FuncFormatter(lambda x, _: f"{x / 1e6:g}M" if x >= 1e6 else f"{x / 1e3:g}k")
-
+    """Per env (and the estimator comparison): eval return vs env steps (mean ± std over seeds,
+    each seed thin) and vs learner wall-clock (each seed)."""
     panels = [(env_id, runs) for env_id, runs in results["main"].items()]
     if results["compare"]:
         panels.append(("estimators", results["compare"]))
-    fig, axes = plt.subplots(2, len(panels), figsize=(5 * len(panels), 7), squeeze=False)
-    for col, (name, runs) in enumerate(panels):
+    columns = []
+    for name, runs in panels:
         groups: dict[str, list[dict]] = {}
         for r in runs:
             key = r.get("label", r["config"]["advantage"]) if name == "estimators" else r["env_id"]
             groups.setdefault(key, []).append(r)
-        for i, (key, rs) in enumerate(groups.items()):
-            color = f"C{i}"
-            for r in rs:
-                c = r["curve"]
-                axes[0, col].plot(c["env_steps"], c["eval_return"], color=color, alpha=0.35)
-                axes[1, col].plot(c["wall_s"], c["eval_return"], color=color, alpha=0.35)
-            n = min(len(r["curve"]["env_steps"]) for r in rs)
-            mean = np.mean([r["curve"]["eval_return"][:n] for r in rs], axis=0)
-            axes[0, col].plot(rs[0]["curve"]["env_steps"][:n], mean, color=color, lw=2, label=key)
+        series = [Series(key, [_points(r) for r in rs]) for key, rs in groups.items()]
         env_id = runs[0]["env_id"]
-        for row in range(2):
-            if env_id in TARGETS:
-                axes[row, col].axhline(TARGETS[env_id], color="k", ls="--", lw=1, label="target")
-            axes[row, col].set_ylabel("deterministic return")
-            axes[row, col].grid(alpha=0.3)
-        axes[0, col].set_title(f"GRPO {name}" + (f" ({env_id})" if name == "estimators" else ""))
-        axes[0, col].set_xlabel("env steps")
-        axes[0, col].xaxis.set_major_formatter(steps_fmt)
-        axes[1, col].set_xlabel("learner wall-clock (s, shared 2-core CPU)")
-        axes[0, col].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        target = {"target": TARGETS[env_id]} if env_id in TARGETS else {}
+        title = f"GRPO {name}" + (f" ({env_id})" if name == "estimators" else "")
+        columns.append(
+            (
+                Panel(series, runs="thin", hlines=target, title=title),
+                Panel(
+                    series,
+                    x="wall_s",
+                    runs="each",
+                    hlines=target,
+                    xlabel="learner wall-clock (s, shared 2-core CPU)",
+                ),
+            )
+        )
+    rows = [[c[0] for c in columns], [c[1] for c in columns]]
+    plot_panels(path, rows, panel_size=(5, 3.5))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,8 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     p.add_argument("--name", default="grpo_bench", help="file stem of the JSON and PNG")
+    p.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=None,
+        help="where the run directories go (default outputs/<name>/<date-time>)",
+    )
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
     defaults = GRPOConfig()
     try:
         overrides = parse_fields(args.set, defaults)
@@ -231,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         p.error(str(exc))
     args.out.mkdir(parents=True, exist_ok=True)
+    runs_dir = args.runs_dir or Path("outputs") / args.name / time.strftime("%Y%m%d-%H%M%S")
     budgets = {"Reacher-v5": args.reacher_steps, "Pusher-v5": args.pusher_steps}
     results: dict = {
         "date": time.strftime("%Y-%m-%d"),
@@ -241,21 +250,33 @@ def main(argv: list[str] | None = None) -> int:
         "defaults": dataclasses.asdict(defaults),
         "env_overrides": ENV_OVERRIDES,
         "overrides": overrides,
+        "runs_dir": str(runs_dir),
         "main": {},
         "compare": [],
         "summary": {},
     }
     json_path = args.out / f"{args.name}.json"
+
+    def save() -> None:
+        atomic_write_text(json_path, json.dumps(json_safe(results), indent=1))
+
     for env_id in args.envs:
         runs = []
         for seed in args.seeds:
+            run_dir = runs_dir / f"{env_id}_seed{seed}"
             runs.append(
                 run_one(
-                    env_id, seed, budgets[env_id], overrides, args.eval_every, args.eval_episodes
+                    env_id,
+                    seed,
+                    budgets[env_id],
+                    overrides,
+                    args.eval_every,
+                    args.eval_episodes,
+                    run_dir,
                 )
             )
             results["main"][env_id] = runs
-            atomic_write(json_path, json.dumps(results, indent=1))
+            save()
         results["summary"][env_id] = summarise(runs, TARGETS[env_id])
     if args.compare_steps > 0:
         for spec in args.estimators:
@@ -269,25 +290,30 @@ def main(argv: list[str] | None = None) -> int:
                     {**overrides, **extra, "advantage": kind},
                     args.eval_every,
                     args.eval_episodes,
+                    runs_dir / f"compare_{args.compare_env}_{_slug(spec)}_seed{seed}",
                 )
                 r["label"] = spec
                 kind_runs.append(r)
                 results["compare"].append(r)
-                atomic_write(json_path, json.dumps(results, indent=1))
+                save()
             results["summary"][f"compare/{spec}"] = summarise(kind_runs, None)
-    atomic_write(json_path, json.dumps(results, indent=1))
+    save()
     png = args.out / f"{args.name}.png"
     plot(results, png)
-    print(
-        f"\n{'run':<22}{'steps':>10}{'final mean':>12}{'std':>8}{'target':>9}{'gap':>8}{'train s':>9}"
-    )
+    head = ["run", "steps", "final mean", "std", "IQM [95% CI]", "target", "gap", "train s"]
+    print("\n" + " | ".join(head))
     for name, s in results["summary"].items():
-        tgt = f"{s['target']:.1f}" if "target" in s else "-"
-        gap = f"{s['gap']:+.2f}" if "gap" in s else "-"
-        print(
-            f"{name:<22}{s['env_steps']:>10d}{s['final_mean']:>12.2f}{s['final_std']:>8.2f}"
-            f"{tgt:>9}{gap:>8}{s['train_wall_s_mean']:>9.0f}"
-        )
+        cells = [
+            name,
+            fmt(s["env_steps"]),
+            fmt(s["final_mean"]),
+            fmt(s["final_std"]),
+            fmt_interval(s["final_iqm"], *s["final_iqm_ci95"]),
+            fmt(s.get("target")),
+            fmt(s.get("gap")),
+            fmt(s["train_wall_s_mean"], 3),
+        ]
+        print(" | ".join(cells))
     print(f"wrote {json_path} and {png}")
     return 0
 

@@ -1,10 +1,12 @@
-"""SB3 PPO learning curves (success rate) on the suite's arm tasks, batched through SB3VecEnv.
+"""SB3 PPO learning curves (success rate) on the suite's arm tasks, through the library's run loop.
 
-Standard SB3 PPO settings (MlpPolicy 2x64 tanh, lr 3e-4, 2048 steps per rollout, batch 64,
-10 epochs, gamma 0.99, GAE 0.95, clip 0.2), 16 rows of the batched env, no observation or reward
-normalisation (--normalize: VecNormalize, as rl-zoo does for MuJoCo tasks). Every `--eval-every`
-env steps the deterministic policy is evaluated on a fresh batch of `--eval-episodes` seeded
-episodes (success = `is_success` at the last step).
+Standard SB3 PPO settings (a 2x64 tanh network each for policy and value, as SB3's MlpPolicy;
+lr 3e-4, 2048 steps per rollout over `--n-envs` rows of the batched env, batch 64, 10 epochs, gamma
+0.99, GAE 0.95, clip 0.2), no observation or reward normalisation (--normalize: VecNormalize, as
+rl-zoo does for MuJoCo tasks). Each run is a `simrl.runs.run_training` run of the `ppo` algorithm
+(its run directory under --runs-dir); about every `--eval-every` env steps the run loop evaluates the
+deterministic policy (`simrl.runs.evaluate.evaluate_policy`) on `--eval-episodes` seeded episodes
+(success = `is_success` at the last step).
 
     nice -n 10 python scripts/bench_tasks_ppo.py --tasks reach --steps 200000
     nice -n 10 python scripts/bench_tasks_ppo.py --tasks push pick_place --steps 100000
@@ -20,144 +22,123 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import numpy as np
-import torch
-from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import VecNormalize
-
-from simrl.sim import make_group_env
-from simrl.sim.sb3 import SB3VecEnv
+from simrl.algos.ppo import PPOConfig
+from simrl.files import atomic_write_text
+from simrl.nn import core_preset
+from simrl.nn.compute import ComputeConfig
+from simrl.results import fmt, load_run
+from simrl.results.plots import Panel, Series, plot_panels
+from simrl.runs import run_training
+from simrl.runs.config import RunConfig
+from simrl.runs.summary import json_safe
+from simrl.sim.config import EnvConfig
 
 TASKS = {"reach": "simrl/Reach-v0", "push": "simrl/Push-v0", "pick_place": "simrl/PickPlace-v0"}
+ROLLOUT = 2048  # samples per PPO rollout (SB3's default n_steps for one env)
 
 
-def evaluate(model: PPO, env_id: str, episodes: int, seed: int) -> tuple[float, float]:
-    """(success rate at the final step, mean return) of the deterministic policy."""
-    env = make_group_env(env_id, num_groups=episodes, seed=seed, autoreset_mode="disabled")
-    obs, _ = env.reset()
-    norm = model.get_vec_normalize_env()
-    ret = np.zeros(episodes)
-    for _ in range(env.max_episode_steps):
-        action, _ = model.predict(
-            obs if norm is None else norm.normalize_obs(obs), deterministic=True
-        )
-        obs, reward, _, _, info = env.step(action)
-        ret += reward
-    env.close()
-    return float(info["is_success"].mean()), float(ret.mean())
-
-
-class Curve(BaseCallback):
-    """Records (env steps, rollout success, deterministic eval success, eval return, wall s)."""
-
-    def __init__(self, env_id: str, every: int, episodes: int, seed: int) -> None:
-        super().__init__()
-        self.env_id, self.every, self.episodes, self.seed = env_id, every, episodes, seed
-        self.points: list[dict[str, float]] = []
-        self.next_eval = 0
-        self.t0 = time.perf_counter()
-
-    def _on_step(self) -> bool:
-        return True
-
-    def _on_rollout_end(self) -> None:
-        if self.num_timesteps < self.next_eval:
-            return
-        self.next_eval = self.num_timesteps + self.every
-        self.record()
-
-    def record(self) -> None:
-        buf = self.model.ep_success_buffer
-        train = float(np.mean(buf)) if len(buf) else float("nan")
-        success, ret = evaluate(self.model, self.env_id, self.episodes, self.seed + 10_000)
-        point = {
-            "env_steps": int(self.num_timesteps),
-            "rollout_success": train,
-            "eval_success": success,
-            "eval_return": ret,
-            "wall_s": time.perf_counter() - self.t0,
+def curve_of(run_dir: Path) -> list[dict[str, Any]]:
+    """The run's evaluations: env steps, rollout (training) success, deterministic eval success and
+    return, run wall-clock."""
+    run = load_run(run_dir)
+    assert run is not None, f"no summary.json in {run_dir}"
+    rollout = {row.get("env_steps"): row.get("success_rate") for row in run.metrics}
+    return [
+        {
+            "env_steps": int(p["env_steps"]),
+            "rollout_success": rollout.get(p["env_steps"]),
+            "eval_success": p["success_rate"],
+            "eval_return": p["return_mean"],
+            "wall_s": p["wall_s"],
         }
-        self.points.append(point)
-        print(
-            f"  {self.env_id} {point['env_steps']:>7d} steps  eval success {success:5.2f}  "
-            f"rollout success {train:5.2f}  eval return {ret:8.2f}  {point['wall_s']:6.0f} s",
-            flush=True,
-        )
+        for p in run.curve
+    ]
 
 
 def run(
-    task: str, steps: int, n_envs: int, every: int, episodes: int, seed: int, normalize: bool
+    task: str,
+    steps: int,
+    n_envs: int,
+    every: int,
+    episodes: int,
+    seed: int,
+    normalize: bool,
+    run_dir: Path,
 ) -> dict:
+    """Train PPO on one task with the library's run loop; return its curve and settings."""
     env_id = TASKS[task]
-    torch.manual_seed(seed)
-    venv = SB3VecEnv(
-        make_group_env(env_id, num_groups=n_envs, seed=seed, autoreset_mode="same_step")
+    n_steps = ROLLOUT // n_envs
+    algo = PPOConfig(
+        n_envs=n_envs,
+        n_steps=n_steps,
+        batch_size=64,
+        normalize_obs=normalize,
+        normalize_reward=normalize,
     )
-    if normalize:
-        venv = VecNormalize(venv, gamma=0.99)
-    model = PPO("MlpPolicy", venv, n_steps=2048 // n_envs, batch_size=64, seed=seed, device="cpu")
-    curve = Curve(env_id, every, episodes, seed)
-    t0 = time.perf_counter()
-    model.learn(total_timesteps=steps, callback=curve)
-    if curve.points[-1]["env_steps"] != model.num_timesteps:
-        curve.record()
-    wall = time.perf_counter() - t0
-    venv.close()
+    cfg = RunConfig(
+        seed=seed,
+        total_env_steps=steps,
+        eval_every=max(1, round(every / ROLLOUT)),
+        eval_episodes=episodes,
+        checkpoint_every=0,
+        tensorboard=False,
+    )
+    summary = run_training(
+        "ppo",
+        EnvConfig(id=env_id),
+        core_preset("small"),
+        algo,
+        cfg,
+        run_dir,
+        compute=ComputeConfig(device="cpu", num_threads=1),
+    )
+    curve = curve_of(run_dir)
+    successes = [p["eval_success"] for p in curve if p["eval_success"] is not None]
     return {
         "env_id": env_id,
-        "env_steps": int(model.num_timesteps),
-        "wall_s": wall,
-        "final_eval_success": curve.points[-1]["eval_success"],
-        "best_eval_success": max(p["eval_success"] for p in curve.points),
-        "curve": curve.points,
+        "status": summary.get("status"),
+        "env_steps": int(summary.get("env_steps") or 0),
+        "wall_s": summary.get("wall_s"),
+        "final_eval_success": summary.get("success_rate"),
+        "best_eval_success": max(successes) if successes else None,
+        "curve": curve,
         "settings": {
             "n_envs": n_envs,
-            "n_steps": 2048 // n_envs,
+            "n_steps": n_steps,
             "batch_size": 64,
             "seed": seed,
             "eval_episodes": episodes,
+            "eval_every_iterations": cfg.eval_every,
             "vec_normalize": normalize,
-            "policy": "MlpPolicy (SB3 defaults otherwise)",
+            "policy": "simrl PPO: SB3 PPO with a small (2x64 tanh) core each for policy and value",
         },
+        "run_dir": str(run_dir),
     }
 
 
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-    os.replace(tmp, path)
-
-
 def plot(results: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    for name, res in results.items():
-        if name.startswith("_"):
-            continue
-        xs = [p["env_steps"] for p in res["curve"]]
-        ax.plot(xs, [p["eval_success"] for p in res["curve"]], marker="o", ms=3, label=name)
-    ax.set_xlabel("env steps")
-    ax.set_ylabel("success rate (deterministic eval)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title("SB3 PPO on simrl arm tasks")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    """Deterministic eval success vs env steps, one line per task."""
+    series = [
+        Series(name, [[{"env_steps": p["env_steps"], "success_rate": p["eval_success"]}
+                       for p in res["curve"]]], marker="o")
+        for name, res in results.items()
+        if not name.startswith("_")
+    ]  # fmt: skip
+    panel = Panel(
+        series,
+        y="success_rate",
+        ylabel="success rate (deterministic eval)",
+        title="SB3 PPO on simrl arm tasks",
+        ylim=(-0.02, 1.02),
+    )
+    plot_panels(path, [[panel]], panel_size=(6, 3.6))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--steps", type=int, default=200_000, help="env steps per task")
@@ -171,12 +152,18 @@ def main() -> None:
         help="wrap in VecNormalize (obs and reward, rl-zoo style)",
     )
     parser.add_argument("--out", type=Path, default=Path("scripts/results/tasks_ppo.json"))
-    args = parser.parse_args()
-    if args.steps < 1 or args.n_envs < 1 or 2048 % args.n_envs:
+    parser.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=None,
+        help="where the run directories go (default outputs/tasks_ppo/<date-time>)",
+    )
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.n_envs < 1 or ROLLOUT % args.n_envs:
         parser.error(
-            f"--steps must be >= 1 and --n-envs divide 2048, got {args.steps}, {args.n_envs}"
+            f"--steps must be >= 1 and --n-envs divide {ROLLOUT}, got {args.steps}, {args.n_envs}"
         )
-    torch.set_num_threads(1)
+    runs_dir = args.runs_dir or Path("outputs") / "tasks_ppo" / time.strftime("%Y%m%d-%H%M%S")
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
     for task in args.tasks:
         print(f"PPO on {TASKS[task]} for {args.steps} env steps", flush=True)
@@ -188,20 +175,21 @@ def main() -> None:
             args.eval_episodes,
             args.seed,
             args.normalize,
+            runs_dir / f"{task}_seed{args.seed}",
         )
         results.setdefault("_meta", {})[task] = {
-            "command": " ".join(sys.argv),
+            "command": " ".join(sys.argv if argv is None else ["bench_tasks_ppo.py", *argv]),
             "date": time.strftime("%Y-%m-%d %H:%M"),
             "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
         }
-        write_json(args.out, results)
+        atomic_write_text(args.out, json.dumps(json_safe(results), indent=2))
     print(f"\n{'task':<12} {'env steps':>10} {'wall s':>8} {'final success':>14} {'best':>6}")
     for task, res in results.items():
         if task.startswith("_"):
             continue
         print(
-            f"{task:<12} {res['env_steps']:>10d} {res['wall_s']:>8.0f} "
-            f"{res['final_eval_success']:>14.2f} {res['best_eval_success']:>6.2f}"
+            f"{task:<12} {fmt(res['env_steps']):>10} {fmt(res['wall_s'], 3):>8} "
+            f"{fmt(res['final_eval_success'], 2):>14} {fmt(res['best_eval_success'], 2):>6}"
         )
     plot(results, args.out.with_suffix(".png"))
     print(f"wrote {args.out} and {args.out.with_suffix('.png')}")

@@ -18,6 +18,7 @@ import numpy as np
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
+from simrl.files import atomic_write_bytes  # noqa: E402
 from simrl.sim import make_group_env  # noqa: E402
 from simrl.sim.tasks.scripted import scripted_policy  # noqa: E402
 
@@ -29,10 +30,7 @@ SEEDS = {"reach": 1, "push": 2, "pick_place": 1}  # pick_place 1: goal in the ai
 def save_png(path: Path, image: np.ndarray) -> None:
     from PIL import Image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    Image.fromarray(image).save(tmp)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, lambda f: Image.fromarray(image).save(f, format="PNG"))
 
 
 def episode_frames(name: str, width: int, height: int, steps: list[int]) -> dict[int, np.ndarray]:

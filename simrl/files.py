@@ -56,3 +56,22 @@ def atomic_write_bytes(path: Path, write: Any) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Atomic text file write (JSON, YAML, CSV)."""
     atomic_write_bytes(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def claim_dir(path: str | Path) -> Path:
+    """Create a new, empty directory at `path`, or at `path-2`, `path-3`, ... if taken.
+
+    `os.mkdir` is atomic, so two processes that ask for the same path in the same second (two runs
+    started together) always get different directories; nothing is ever written into an existing
+    one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    k = 1
+    while True:
+        candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            k += 1

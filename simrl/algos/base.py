@@ -1,47 +1,51 @@
-"""What every algorithm gives the run loop: the `Trainer` protocol and the run-level settings."""
+"""What every algorithm gives the run loop: the `Trainer` protocol and its factory signature.
+
+A trainer is built by its algorithm's factory
+
+    make_trainer(env_cfg, model_cfg, algo_cfg, compute, *, seed, total_env_steps) -> Trainer
+
+with `compute` (a `simrl.nn.compute.Compute`: device, threads, precision plan) resolved once by
+the caller. One iteration is `batch = trainer.collect()` then `metrics = trainer.update(batch)`;
+the run loop (or a benchmark) times and meters the update from the outside, so the learner has no
+metering of its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 
-@dataclass
-class RunConfig:
-    """Run-level settings shared by all algorithms (seed, budget, device, precision, cadence)."""
+@runtime_checkable
+class Batch(Protocol):
+    """One iteration's experience, as `Trainer.collect` returns it."""
 
-    seed: int = 0
-    total_env_steps: int = 200_000
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    precision: str = "auto"  # auto | fp32 | bf16 | fp8
-    precision_strict: bool = False
-    fp8_recipe: str = "tensorwise"  # tensorwise | rowwise
-    compile: bool = False
-    num_threads: int = 0  # torch intra-op threads; 0 = leave torch's default
-    eval_every: int = 10  # iterations between deterministic evaluations; 0 = only at the end
-    eval_episodes: int = 16
-    checkpoint_every: int = 10  # iterations between checkpoints; 0 = only at the end
-    resume: str | None = None  # path to a checkpoint file or run directory
-    progress: bool = True
-    tensorboard: bool = True
+    samples: int  # samples the update learns from (one pass over them = one epoch)
 
 
 @runtime_checkable
 class Trainer(Protocol):
     """One learning algorithm bound to its env, networks and optimizer.
 
-    The run loop (simrl.runs) calls `iterate` until the env-step budget is spent, and uses `act` for
-    deterministic evaluation and `state_dict`/`load_state_dict` for checkpoints (which must hold only
-    tensors and plain Python values so they load with `torch.load(weights_only=True)`).
+    `state_dict` must hold only tensors and plain Python values, so checkpoints load with
+    `torch.load(weights_only=True)`.
     """
 
     env_steps: int
     iteration: int
 
+    def collect(self) -> Batch:
+        """Collect one batch of experience (this is where env steps are spent)."""
+        ...
+
+    def update(self, batch: Any) -> dict[str, float]:
+        """Learn from `batch`; return the iteration's metrics (rollout and update figures, with
+        `learner_epochs`: passes made over `batch.samples`)."""
+        ...
+
     def iterate(self) -> dict[str, float]:
-        """Collect one batch of experience and update; return this iteration's metrics."""
+        """`update(collect())`: one iteration without metering (scripts and tests)."""
         ...
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
@@ -57,5 +61,5 @@ class Trainer(Protocol):
         ...
 
     def learner_stats(self) -> dict[str, Any]:
-        """Static and peak learner figures: parameters, optimizer bytes, peak memory, FLOPs/sample."""
+        """Static learner figures: trainable parameters, optimizer bytes, precision plan."""
         ...

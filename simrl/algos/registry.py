@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # name -> (module, config class name). The module exposes `make_trainer(env_cfg, model_cfg,
-# algo_cfg, run_cfg) -> Trainer` and the config dataclass.
+# algo_cfg, compute, *, seed, total_env_steps) -> Trainer`, `make_actor(obs_space, act_space,
+# model_cfg, algo_cfg, compute, trainer_state, seed) -> act(obs, deterministic)` and the config.
 _ALGOS: dict[str, tuple[str, str]] = {
     "grpo": ("simrl.algos.grpo", "GRPOConfig"),
     "ppo": ("simrl.algos.ppo", "PPOConfig"),
@@ -26,6 +27,7 @@ class AlgoSpec:
     name: str
     config_cls: type
     make_trainer: Callable[..., Any]
+    make_actor: Callable[..., Any]
 
 
 def available_algos() -> list[str]:
@@ -48,4 +50,5 @@ def get_algo(name: str) -> AlgoSpec:
         name=name,
         config_cls=getattr(module, config_name),
         make_trainer=module.make_trainer,
+        make_actor=module.make_actor,
     )

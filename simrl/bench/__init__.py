@@ -2,7 +2,7 @@
 
 from simrl.bench.compare import BenchJob, collect, plan_jobs, run_jobs, write_results
 from simrl.bench.config import DEFAULT_THRESHOLDS, BenchConfig
-from simrl.bench.results import aggregate, goals, mean_curve, ratios, run_record
+from simrl.bench.results import aggregate, goals, ratios, robust, run_record
 
 __all__ = [
     "DEFAULT_THRESHOLDS",
@@ -11,9 +11,9 @@ __all__ = [
     "aggregate",
     "collect",
     "goals",
-    "mean_curve",
     "plan_jobs",
     "ratios",
+    "robust",
     "run_jobs",
     "run_record",
     "write_results",

@@ -17,11 +17,13 @@ from typing import Any
 
 import yaml
 
-from simrl.algos.base import RunConfig
 from simrl.bench.plots import plot_bars, plot_learning_curves
-from simrl.bench.report import fmt, render_report
-from simrl.bench.results import aggregate, goals, load_run, ratios
+from simrl.bench.report import render_report
+from simrl.bench.results import aggregate, goals, load_record, ratios, robust
 from simrl.files import atomic_write_text
+from simrl.nn.compute import ComputeConfig
+from simrl.results.format import fmt
+from simrl.runs.config import RunConfig
 from simrl.runs.configs import to_plain
 from simrl.runs.summary import json_safe, write_summary
 
@@ -36,6 +38,7 @@ class BenchJob:
     model: Any  # CoreConfig
     algo_cfg: Any  # GRPOConfig | PPOConfig
     run: RunConfig
+    compute: ComputeConfig
     config_dict: dict[str, Any]
 
     @property
@@ -46,14 +49,15 @@ class BenchJob:
 def plan_jobs(built: dict[str, tuple], seeds: list[int]) -> list[BenchJob]:
     """Jobs interleaved by seed: grpo s0, ppo s0, grpo s1, ... .
 
-    `built[algo] = (env, model, algo_cfg, run, config_dict)`, all with the same env, model,
-    precision and budget.
+    `built[algo] = (env, model, algo_cfg, run, compute, config_dict)`, all with the same env,
+    model, precision and budget.
     """
     jobs = []
     for seed in seeds:
-        for algo, (env, model, algo_cfg, run, config_dict) in built.items():
+        for algo, (env, model, algo_cfg, run, compute, config_dict) in built.items():
             cfg = {**config_dict, "seed": seed}
-            jobs.append(BenchJob(algo, seed, env, model, algo_cfg, replace(run, seed=seed), cfg))
+            run = replace(run, seed=seed)
+            jobs.append(BenchJob(algo, seed, env, model, algo_cfg, run, compute, cfg))
     return jobs
 
 
@@ -110,7 +114,14 @@ def run_jobs(
         t0 = time.perf_counter()
         try:
             s = run_training(
-                job.algo, job.env, job.model, job.algo_cfg, job.run, run_dir, job.config_dict
+                job.algo,
+                job.env,
+                job.model,
+                job.algo_cfg,
+                job.run,
+                run_dir,
+                job.config_dict,
+                compute=job.compute,
             )
             log(
                 f"{head}: {s.get('status')} in {time.perf_counter() - t0:.0f} s, final return "
@@ -134,9 +145,10 @@ def run_jobs(
 
 
 def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
-    """Records, per-algo aggregates, GRPO/PPO ratios, goals and plots of the given run dirs."""
+    """Records, per-algo aggregates, GRPO/PPO ratios, rliable statistics and goals of the given
+    run dirs (the plots are added by `write_results`)."""
     threshold = setup.get("threshold")
-    records = [r for r in (load_run(d, threshold) for d in run_dirs) if r is not None]
+    records = [r for r in (load_record(d, threshold) for d in run_dirs) if r is not None]
     ok = [r for r in records if r.get("status") == "completed"]
     agg = aggregate(ok) if ok else {}
     rat = ratios(agg)
@@ -144,6 +156,7 @@ def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
         "setup": setup,
         "aggregate": agg,
         "ratios": rat,
+        "robust": robust(ok) if ok else {},
         "goals": goals(agg, rat) if rat else [],
         "runs": records,
         "plots": {},
@@ -162,12 +175,10 @@ def write_results(
     if plots and ok:
         title = f"GRPO vs PPO on {setup.get('env_id')} ({setup.get('model')} core)"
         try:
-            plot_learning_curves(ok, out_dir / "learning_curves.png", title)
+            if plot_learning_curves(ok, out_dir / "learning_curves.png", title) is not None:
+                results["plots"]["learning curves"] = "learning_curves.png"
             plot_bars(results["aggregate"], out_dir / "memory_compute.png", title)
-            results["plots"] = {
-                "learning curves": "learning_curves.png",
-                "memory and compute": "memory_compute.png",
-            }
+            results["plots"]["memory and compute"] = "memory_compute.png"
         except Exception as exc:  # plots must never cost the numbers
             results["plot_error"] = f"{type(exc).__name__}: {exc}"
     atomic_write_text(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simrl.algos.registry import available_algos
+from simrl.checks import check_fields, limit
 
 # Deterministic-eval return that counts as "solved enough" for steps/seconds-to-threshold.
 # Reacher: better than -10 (zero action -13.0, random -43); Pusher: the CleanRL PPO 1M-step level.
@@ -22,7 +23,7 @@ class BenchConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     quick: bool = False  # one seed, a budget of a few GRPO iterations, no checkpoints/TensorBoard
     threshold: float | None = None  # eval return for steps/seconds-to-threshold; None: env default
-    eval_points: int = 20  # deterministic evaluations per run (approx.), at similar env steps
+    eval_points: int = limit(20, ge=1)  # deterministic evaluations per run (approx.)
     skip_done: bool = True  # reuse runs whose summary.json says "completed" (continue a bench)
     plots: bool = True
 
@@ -31,6 +32,7 @@ class BenchConfig:
 
     def validate(self) -> None:
         """One-line ValueErrors for bad values."""
+        check_fields(self, owner="bench")
         known = available_algos()
         if not self.algos or any(a not in known for a in self.algos):
             raise ValueError(
@@ -44,14 +46,6 @@ class BenchConfig:
             raise ValueError(
                 f"bench.seeds={list(self.seeds)} must be a non-empty list of ints >= 0"
             )
-        if (
-            not isinstance(self.eval_points, int)
-            or isinstance(self.eval_points, bool)
-            or self.eval_points < 1
-        ):
-            raise ValueError(f"bench.eval_points={self.eval_points!r} must be an integer >= 1")
-        if self.threshold is not None and not isinstance(self.threshold, (int, float)):
-            raise ValueError(f"bench.threshold={self.threshold!r} must be a number or null")
 
     def threshold_for(self, env_id: str) -> float | None:
         """The threshold in use for `env_id` (explicit value, else the env's default, else None)."""

@@ -1,11 +1,11 @@
-"""Comparison plots: learning curves (mean ± std over seeds) and memory/compute bars."""
+"""Comparison plots: learning curves (by `simrl.results.plots`) and memory/compute bars."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from simrl.bench.results import mean_curve
+from simrl.files import atomic_write_bytes
 
 COLORS = {"grpo": "tab:blue", "ppo": "tab:orange"}
 BARS = (
@@ -18,65 +18,38 @@ BARS = (
 )
 
 
-def _atomic_savefig(fig: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    tmp.replace(path)
+def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) -> Path | None:
+    """Return (and success, where the task has it) vs env steps (mean ± std over seeds, each seed
+    thin) and vs wall-clock (each seed: wall-clock differs between seeds on a shared machine, so a
+    mean over their common range would hide most of the runs)."""
+    from simrl.results.plots import Panel, Series, plot_panels
 
-
-def plot_learning_curves(records: list[dict[str, Any]], path: Path, title: str) -> Path:
-    """Return vs env steps (mean ± std over seeds, seeds thin) and vs wall-clock (each seed)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import EngFormatter
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    panels = ((axes[0], "env_steps", "env steps"), (axes[1], "wall_s", "wall-clock (s, log scale)"))
-    for ax, x_key, xlabel in panels:
-        for algo in sorted({r["algo"] for r in records}):
-            curves = [r["curve"] for r in records if r["algo"] == algo and r.get("curve")]
-            color = COLORS.get(algo)
-            # Wall-clock differs between seeds on a shared machine, so that panel shows each seed
-            # (a mean over the common time range would hide most of the runs).
-            per_seed = x_key == "wall_s"
-            for i, curve in enumerate(curves):
-                pts = [
-                    (p[x_key], p["return_mean"]) for p in curve if p.get("return_mean") is not None
-                ]
-                if pts:
-                    label = f"{algo} (each seed, n={len(curves)})" if per_seed and i == 0 else None
-                    alpha, lw = (0.8, 1.2) if per_seed else (0.25, 0.8)
-                    ax.plot(*zip(*pts, strict=True), color=color, alpha=alpha, lw=lw, label=label)
-            c = mean_curve(curves, x_key)
-            if per_seed or not c["x"]:
-                continue
-            ax.plot(c["x"], c["mean"], label=f"{algo} (mean ± std, n={len(curves)})", color=color)
-            lo = [m - s for m, s in zip(c["mean"], c["std"], strict=True)]
-            hi = [m + s for m, s in zip(c["mean"], c["std"], strict=True)]
-            ax.fill_between(c["x"], lo, hi, alpha=0.2, color=color)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("deterministic eval return")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    axes[0].xaxis.set_major_formatter(EngFormatter())
-    axes[1].set_xscale("log")
-    fig.suptitle(title)
-    _atomic_savefig(fig, path)
-    plt.close(fig)
-    return path
+    algos = sorted({r["algo"] for r in records})
+    series = [
+        Series(a, [r["curve"] for r in records if r["algo"] == a and r.get("curve")], COLORS.get(a))
+        for a in algos
+    ]
+    rows = [
+        [
+            Panel(series, x=x, y=y, runs="each" if x == "wall_s" else "thin", log_x=x == "wall_s",
+                  xlabel="wall-clock (s, log scale)" if x == "wall_s" else None,
+                  ylim=(-0.02, 1.02) if y == "success_rate" else None)
+            for x in ("env_steps", "wall_s")
+        ]
+        for y in ("return_mean", "success_rate")
+    ]  # fmt: skip
+    return plot_panels(path, rows, title=title)
 
 
 def plot_bars(agg: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
-    """One small bar chart per memory/compute figure, GRPO next to PPO (mean ± std over seeds)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """One small bar chart per memory/compute figure, GRPO next to PPO (mean ± sample std)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     algos = sorted(agg)
-    fig, axes = plt.subplots(2, 3, figsize=(11, 6))
+    fig = Figure(figsize=(11, 6))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 3)
     for ax, (key, label) in zip(axes.flat, BARS, strict=True):
         means = [agg[a][key]["mean"] or 0.0 for a in algos]
         stds = [agg[a][key]["std"] or 0.0 for a in algos]
@@ -86,6 +59,6 @@ def plot_bars(agg: dict[str, dict[str, Any]], path: Path, title: str) -> Path:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    _atomic_savefig(fig, path)
-    plt.close(fig)
+    path = Path(path)
+    atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
     return path

@@ -1,11 +1,12 @@
-"""`report.md` of a GRPO-vs-PPO comparison: setup, memory, compute and learning tables, goals."""
+"""`report.md` of a GRPO-vs-PPO comparison: setup, memory, compute and learning tables, IQM and
+probability of improvement, goals. A renderer only: every number comes from `results.json`."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from simrl.bench.results import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
+from simrl.results.format import fmt, fmt_diff, fmt_interval, fmt_mean_std, fmt_ratio
 
 LABELS = {
     "params_trainable": "trainable parameters",
@@ -30,26 +31,10 @@ LABELS = {
 SECTIONS = (("Memory", MEMORY_KEYS), ("Compute", COMPUTE_KEYS), ("Learning", LEARNING_KEYS))
 
 
-def fmt(value: Any) -> str:
-    """Compact human number: 3 significant digits, engineering-ish for large/small values."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)):
-        v = float(value)
-        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-2):
-            return f"{v:.3g}"
-        return f"{v:.4g}"
-    return str(value)
-
-
 def _cell(stat: dict[str, Any], key: str) -> str:
     if stat["mean"] is None:
         return "not reached" if key.endswith("_threshold") and stat.get("of") else "-"
-    text = fmt(stat["mean"])
-    if stat.get("std") is not None and stat["std"] > 0:
-        text += f" ± {fmt(stat['std'])}"
+    text = fmt_mean_std(stat["mean"], stat.get("std"))
     if key.endswith("_threshold") and stat["n"] < stat.get("of", stat["n"]):
         text += f" ({stat['n']}/{stat['of']} seeds)"
     return text
@@ -58,9 +43,8 @@ def _cell(stat: dict[str, Any], key: str) -> str:
 def _ratio_cell(ratios: dict[str, Any], key: str) -> str:
     if key in ("final_return_mean", "best_eval_return", "success_rate"):
         diff = ratios.get(f"{key}_diff")
-        return "-" if diff is None else f"{diff:+.3g} (diff)"
-    r = ratios.get(key)
-    return "-" if r is None else f"{r:.3g}x"
+        return "-" if diff is None else f"{fmt_diff(diff)} (diff)"
+    return fmt_ratio(ratios.get(key))
 
 
 def table(agg: dict[str, Any], ratios: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
@@ -70,6 +54,32 @@ def table(agg: dict[str, Any], ratios: dict[str, Any], keys: tuple[str, ...]) ->
         g = _cell(agg["grpo"][key], key) if "grpo" in agg else "-"
         p = _cell(agg["ppo"][key], key) if "ppo" in agg else "-"
         lines.append(f"| {LABELS.get(key, key)} | {g} | {p} | {_ratio_cell(ratios, key)} |")
+    return lines
+
+
+def robust_table(results: dict[str, Any]) -> list[str]:
+    """Markdown rows: per learning outcome, each algo's mean ± std (n) beside its IQM [95% CI],
+    and P(GRPO > PPO) [95% CI]; [] when results.json has no such statistics."""
+    rob, agg = results.get("robust") or {}, results["aggregate"]
+    if not rob.get("iqm"):
+        return []
+    algos = [a for a in ("grpo", "ppo") if a in agg] + sorted(set(agg) - {"grpo", "ppo"})
+    head = ["metric"]
+    for a in algos:
+        head += [f"{a.upper()} mean ± std (n)", f"{a.upper()} IQM [95% CI]"]
+    head.append("P(GRPO > PPO) [95% CI]")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, per_algo in rob["iqm"].items():
+        cells = [LABELS.get(key, key)]
+        for a in algos:
+            s, e = agg[a][key], per_algo.get(a) or {}
+            cells += [
+                fmt_mean_std(s["mean"], s.get("std"), s.get("n")),
+                fmt_interval(e.get("value"), e.get("low"), e.get("high")),
+            ]
+        poi = rob.get("probability_of_improvement", {}).get(key) or {}
+        cells.append(fmt_interval(poi.get("value"), poi.get("low"), poi.get("high")))
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -111,6 +121,22 @@ def render_report(results: dict[str, Any]) -> str:
         if setup.get("threshold") is None:  # no threshold: no steps/seconds-to-threshold rows
             keys = tuple(k for k in keys if not k.endswith("_threshold"))
         lines += [f"## {title}", "", notes[title], "", *table(agg, ratios, keys), ""]
+    robust_rows = robust_table(results)
+    if robust_rows:
+        boot = results["robust"].get("bootstrap") or {}
+        lines += [
+            "## IQM and probability of improvement",
+            "",
+            "rliable's statistics over seeds, beside mean ± sample std (ddof=1) with the number of "
+            "seeds: IQM = interquartile mean (the mean of the middle 50% of seeds; below 4 seeds "
+            "nothing is trimmed and it equals the mean), P(GRPO > PPO) = probability that a GRPO "
+            "seed scores higher than a PPO seed (ties count half). Intervals: 95% stratified "
+            f"bootstrap ({fmt(boot.get('reps'))} resamples, seed {fmt(boot.get('seed'))}); none "
+            "for a single seed.",
+            "",
+            *robust_rows,
+            "",
+        ]
     if results.get("goals"):
         lines += ["## Goals", "", "| goal | measured | met |", "|---|---|---|"]
         for g in results["goals"]:

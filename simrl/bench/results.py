@@ -1,20 +1,31 @@
-"""Turn the run directories of a GRPO-vs-PPO comparison into numbers: per run, per algo, ratios.
+"""The numbers of a GRPO-vs-PPO comparison: per run, per algo (over seeds), ratios and goals.
 
-Pure functions over plain data (summary.json, metrics.csv), so the report can be rebuilt or tested
-on synthetic runs. Every run directory is one `simrl.runs.run_training` output.
+Run directories are read by `simrl.results` and statistics come from `simrl.results.stats` (mean ±
+sample std with ddof=1; rliable's IQM and probability of improvement with seeded bootstrap 95%
+intervals). What is specific to the comparison lives here: the derived compute figures of a run,
+the per-algo aggregate kept in results.json, the GRPO/PPO ratios and the goals. Pure functions over
+plain data, so a report can be rebuilt or tested on synthetic runs.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-# metric -> (summary/derived key, goal direction for the GRPO/PPO ratio)
+from simrl.results import (
+    BOOTSTRAP_REPS,
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    eval_curve,
+    iqm,
+    load_run,
+    mean_std,
+    num,
+    probability_of_improvement,
+)
+
 MEMORY_KEYS = ("params_trainable", "optimizer_state_bytes", "peak_learner_memory_bytes")
 COMPUTE_KEYS = (
     "learner_flops_per_sample",
@@ -35,28 +46,11 @@ LEARNING_KEYS = (
     "steps_to_threshold",
     "seconds_to_threshold",
 )
+# Learning outcomes that also get the IQM and the probability of improvement (higher is better).
+ROBUST_KEYS = ("final_return_mean", "success_rate")
 
 
-def _num(value: Any) -> float | None:
-    """A finite float or None (CSV strings, None, NaN all handled)."""
-    if value is None or value == "":
-        return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
-
-
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """metrics.csv rows as dicts of floats (None where empty)."""
-    if not path.exists():
-        return []
-    with path.open(newline="") as f:
-        return [{k: _num(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def first_crossing(points: list[tuple[float, float, float]], threshold: float | None) -> tuple:
+def first_crossing(points: list[tuple[Any, Any, Any]], threshold: float | None) -> tuple:
     """(env_steps, wall_s) of the first eval point with return >= threshold, else (None, None).
 
     `points` are (env_steps, wall_s, return) in run order.
@@ -80,6 +74,7 @@ def run_record(
             "env_id",
             "seed",
             "status",
+            "error",
             "env_steps",
             "iterations",
             "wall_s",
@@ -112,52 +107,39 @@ def run_record(
     rec["learner_samples_per_s"] = (
         samples / rec["update_time_s_mean"] if samples and rec["update_time_s_mean"] else None
     )
-    per_pass = _num(summary.get("learner_flops_per_sample"))
-    per_update = _num(summary.get("learner_flops_per_update"))
+    per_pass = num(summary.get("learner_flops_per_sample"))
+    per_update = num(summary.get("learner_flops_per_update"))
     if per_update is None and per_pass is not None and samples:
         epochs = [r["epochs_done"] for r in metrics if r.get("epochs_done") is not None]
-        n_epochs = float(np.mean(epochs)) if epochs else _num(algo_cfg.get("epochs")) or 1.0
+        n_epochs = float(np.mean(epochs)) if epochs else num(algo_cfg.get("epochs")) or 1.0
         per_update = per_pass * n_epochs * samples
     rec["learner_flops_per_update"] = per_update
     rec["learner_flops_per_collected_sample"] = (
         per_update / samples if per_update and samples else None
     )
-    curve = summary.get("eval_curve") or []
-    points = [(p.get("env_steps"), p.get("wall_s"), _num(p.get("return_mean"))) for p in curve]
-    rec["curve"] = [{"env_steps": s, "wall_s": w, "return_mean": r} for s, w, r in points]
-    rec["success_curve"] = [_num(p.get("success_rate")) for p in curve]
+    curve = eval_curve(summary, metrics)
+    rec["curve"] = curve
+    points = [(p["env_steps"], p["wall_s"], p["return_mean"]) for p in curve]
     rec["steps_to_threshold"], rec["seconds_to_threshold"] = first_crossing(points, threshold)
     return rec
 
 
-def load_run(run_dir: Path, threshold: float | None) -> dict[str, Any] | None:
-    """Record of one run directory, or None when it has no summary.json."""
-    path = Path(run_dir) / "summary.json"
-    if not path.exists():
+def load_record(run_dir: str | Path, threshold: float | None) -> dict[str, Any] | None:
+    """`run_record` of one run directory, or None when it has no summary.json."""
+    run = load_run(run_dir)
+    if run is None:
         return None
-    summary = json.loads(path.read_text())
-    algo_cfg: dict = {}
-    cfg_path = Path(run_dir) / "config.yaml"
-    if cfg_path.exists():
-        import yaml
-
-        cfg = yaml.safe_load(cfg_path.read_text()) or {}
-        algo_cfg = cfg.get("algo") if isinstance(cfg.get("algo"), dict) else {}
-    rec = run_record(summary, read_metrics(Path(run_dir) / "metrics.csv"), threshold, algo_cfg)
+    algo_cfg = run.config.get("algo")
+    rec = run_record(
+        run.summary, run.metrics, threshold, algo_cfg if isinstance(algo_cfg, dict) else {}
+    )
     rec["run_dir"] = str(run_dir)
     return rec
 
 
-def _stat(values: list[Any]) -> dict[str, Any]:
-    nums = [v for v in (_num(x) for x in values) if v is not None]
-    if not nums:
-        return {"mean": None, "std": None, "n": 0}
-    std = float(np.std(nums, ddof=1)) if len(nums) > 1 else None
-    return {"mean": float(np.mean(nums)), "std": std, "n": len(nums)}
-
-
 def aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per algo: mean/std/n over seeds of every memory, compute and learning figure.
+    """Per algo: mean, sample std (ddof=1) and n over seeds of every memory, compute and learning
+    figure.
 
     For steps/seconds to threshold, `n` counts the seeds that reached it (`of` = all seeds).
     """
@@ -166,11 +148,35 @@ def aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         runs = [r for r in records if r["algo"] == algo]
         agg: dict[str, Any] = {"seeds": [r.get("seed") for r in runs]}
         for key in (*MEMORY_KEYS, *COMPUTE_KEYS, *LEARNING_KEYS):
-            agg[key] = _stat([r.get(key) for r in runs])
+            agg[key] = mean_std([r.get(key) for r in runs]).as_dict()
             agg[key]["of"] = len(runs)
         agg["precision_effective"] = sorted({str(r.get("precision_effective")) for r in runs})
         agg["peak_memory_method"] = sorted({str(r.get("peak_memory_method")) for r in runs})
         out[algo] = agg
+    return out
+
+
+def robust(records: list[dict[str, Any]], x: str = "grpo", y: str = "ppo") -> dict[str, Any]:
+    """rliable's statistics of the learning outcomes (ROBUST_KEYS) over seeds.
+
+    `iqm[key][algo]`: interquartile mean with its 95% stratified-bootstrap interval;
+    `probability_of_improvement[key]`: P(a run of `x` beats a run of `y`) with its interval. Keys
+    no run reports (success on a task without a success signal) are left out.
+    """
+    algos = sorted({r["algo"] for r in records})
+    out: dict[str, Any] = {
+        "iqm": {},
+        "probability_of_improvement": {},
+        "bootstrap": {"reps": BOOTSTRAP_REPS, "seed": BOOTSTRAP_SEED, "confidence": CONFIDENCE},
+    }
+    for key in ROBUST_KEYS:
+        values = {a: [r.get(key) for r in records if r["algo"] == a] for a in algos}
+        if not any(num(v) is not None for vals in values.values() for v in vals):
+            continue
+        out["iqm"][key] = {a: iqm(v).as_dict() for a, v in values.items()}
+        if x in values and y in values:
+            poi = probability_of_improvement(values[x], values[y]).as_dict()
+            out["probability_of_improvement"][key] = {"x": x, "y": y, **poi}
     return out
 
 
@@ -191,35 +197,9 @@ def ratios(agg: dict[str, dict[str, Any]], num: str = "grpo", den: str = "ppo") 
     return out
 
 
-def mean_curve(
-    curves: list[list[dict[str, Any]]], x_key: str, points: int = 50
-) -> dict[str, list[float]]:
-    """Mean and std over seeds of return vs `x_key` (env_steps or wall_s), on a common grid.
-
-    Each seed's curve is linearly interpolated on the grid between its first and last points; the
-    grid ends at the shortest seed's end so every point averages all seeds.
-    """
-    clean = []
-    for curve in curves:
-        pts = [(p[x_key], p["return_mean"]) for p in curve if p.get(x_key) is not None]
-        pts = [(float(x), float(y)) for x, y in pts if y is not None]
-        if pts:
-            clean.append(sorted(pts))
-    if not clean:
-        return {"x": [], "mean": [], "std": []}
-    lo = max(c[0][0] for c in clean)
-    hi = min(c[-1][0] for c in clean)
-    grid = np.linspace(lo, hi, points) if hi > lo else np.array([hi])
-    ys = np.array([np.interp(grid, [x for x, _ in c], [y for _, y in c]) for c in clean])
-    return {
-        "x": grid.tolist(),
-        "mean": ys.mean(axis=0).tolist(),
-        "std": ys.std(axis=0).tolist() if len(clean) > 1 else [0.0] * len(grid),
-    }
-
-
 def goals(agg: dict[str, dict[str, Any]], r: dict[str, Any]) -> list[dict[str, Any]]:
-    """The issue's three goals, each with the measured value and pass/fail (None: not measured)."""
+    """The comparison's three goals for GRPO against PPO (memory, compute, return at the same
+    budget), each with the measured value and pass/fail (None: not measured)."""
 
     def check(value: Any, ok: Any) -> Any:
         return None if value is None else bool(ok(value))

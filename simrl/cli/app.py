@@ -1,12 +1,15 @@
 """Shared plumbing of simrl's Hydra entry points: check the command line, then hand it to Hydra.
 
-`run_app` composes the config for every run of the command line (each point of a `-m` grid) with
-Hydra's compose API and runs the app's `check` on it, so a bad override stops the program with one
-line on stderr (exit status 2) before any run starts; only then does `hydra.main` take over.
+`run_app` composes the config of every run the command line starts (each point of a `-m` grid)
+with Hydra's public compose API and runs the app's `check` on it, so a bad override stops the
+program with one line on stderr (exit status 2) before any run starts and before anything is
+written; only then does `hydra.main` take over. Flags that only print (`--help`, `--cfg`,
+`--info`, ...) go straight to Hydra.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Callable
@@ -17,6 +20,13 @@ from omegaconf import DictConfig, OmegaConf
 CONFIG_MODULE = "simrl.conf"
 MAX_CHECKED_RUNS = 256  # sweep points composed up front; larger grids check the first ones
 USAGE_ERROR = 2
+MULTIRUN_FLAGS = ("-m", "--multirun")
+# Hydra flags after which the command only prints or does something other than run the app
+PASS_THROUGH_FLAGS = (
+    "-h", "--help", "--hydra-help", "--version", "--cfg", "-c", "--info", "-i",
+    "--shell-completion", "-sc", "--resolve", "--package", "-p", "--config-path", "-cp",
+    "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun",
+)  # fmt: skip
 
 
 def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
@@ -26,15 +36,32 @@ def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
     sys.exit(code)
 
 
+def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
+    """(overrides, multirun?, pass-through?) of a command line; unknown flags pass through to
+    Hydra, which reports them."""
+    flags = [a for a in argv if a.startswith("-")]
+    multirun = any(a in MULTIRUN_FLAGS for a in flags)
+    passthrough = any(a.split("=", 1)[0] not in MULTIRUN_FLAGS for a in flags)
+    overrides = [a for a in argv if not a.startswith("-")]
+    return overrides, multirun, passthrough
+
+
 def sweep_points(overrides: list[str], multirun: bool) -> list[list[str]]:
-    """The override list of each run the command line starts (the basic sweeper's grid)."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    """The override list of each run the command line starts (the grid of the sweep overrides,
+    expanded with Hydra's public override parser, in the basic sweeper's order)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     parsed = OverridesParser.create().parse_overrides(overrides)
     if not multirun:
         return [overrides]
-    return BasicSweeper.split_arguments(parsed, None)[0]
+    axes = []
+    for o in parsed:
+        if o.is_sweep_override():
+            key = o.get_key_element()
+            axes.append([f"{key}={v}" for v in o.sweep_string_iterator()])
+        else:
+            axes.append([o.input_line])
+    return [list(point) for point in itertools.product(*axes)]
 
 
 def check_overrides(
@@ -56,16 +83,14 @@ def check_overrides(
         points = sweep_points(overrides, multirun)
     except Exception as exc:
         raise ValueError(one_line(exc, overrides)) from None
-    checked = 0
-    was_initialized = GlobalHydra.instance().is_initialized()
-    if was_initialized:  # e.g. called from inside a Hydra app; compose needs a fresh instance
+    if GlobalHydra.instance().is_initialized():  # e.g. inside a Hydra app: nothing to compose
         return []
     excludes: list[str] = []
     with initialize_config_module(CONFIG_MODULE, version_base="1.3"):
-        for point in points[:MAX_CHECKED_RUNS]:
+        for i, point in enumerate(points[:MAX_CHECKED_RUNS]):
             try:
                 cfg = compose(config_name, overrides=point, return_hydra_config=True)
-                if not checked:
+                if i == 0:
                     excludes = list(
                         OmegaConf.select(cfg, "hydra.job.config.override_dirname.exclude_keys")
                         or []
@@ -76,7 +101,6 @@ def check_overrides(
                 multi = len(points) > 1 and not _is_group_error(exc)
                 prefix = f"in run {' '.join(point)}: " if multi else ""
                 raise ValueError(prefix + one_line(exc, point)) from None
-            checked += 1
     return excludes
 
 
@@ -123,19 +147,6 @@ def quote_paths(argv: list[str], keys: tuple[str, ...] = PATH_KEYS) -> list[str]
     return out
 
 
-def _parse_args(argv: list[str]) -> Any:
-    from hydra._internal.utils import get_args_parser
-
-    parser = get_args_parser()
-    parser.exit_on_error = False
-
-    def error(message: str) -> None:  # argparse would print the usage first: keep it one line
-        raise ValueError(message)
-
-    parser.error = error  # type: ignore[method-assign]
-    return parser.parse_args(argv)
-
-
 def run_app(
     app: str,
     config_name: str,
@@ -147,26 +158,14 @@ def run_app(
     import hydra
 
     argv = quote_paths(list(sys.argv[1:] if argv is None else argv))
-    informational = "--version" in argv
-    if not informational:
+    overrides, multirun, passthrough = split_argv(argv)
+    if not passthrough:
         try:
-            args = _parse_args(argv)
-        except (Exception, SystemExit) as exc:
-            fail(app, f"{exc}; see {app} --help")
-        flags = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
-        informational = any(getattr(args, f, None) for f in flags) or any(
-            getattr(args, f, None) for f in ("config_path", "config_dir")
-        )
-        informational |= getattr(args, "config_name", None) not in (None, config_name)
-    if os.environ.get("SIMRL_SKIP_CHECK"):  # tests: let bad values reach the runs themselves
-        check = None
-    if not informational:
-        try:
-            excludes = check_overrides(config_name, args.overrides, args.multirun, check)
+            excludes = check_overrides(config_name, overrides, multirun, check)
         except ValueError as exc:
             fail(app, exc)
-        if args.multirun and excludes:
-            argv += sweep_naming(args.overrides, excludes)
+        if multirun and excludes:
+            argv += sweep_naming(overrides, excludes)
     sys.argv = [app, *argv]
     main = hydra.main(
         version_base="1.3", config_path=f"pkg://{CONFIG_MODULE}", config_name=config_name

@@ -21,12 +21,12 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from simrl.algos.base import RunConfig
 from simrl.bench.config import QUICK_GRPO_ITERATIONS, QUICK_SEEDS, BenchConfig, grpo_iteration_steps
 from simrl.cli import schema
 from simrl.cli.app import fail, run_app
 from simrl.cli.validate import build_configs
-from simrl.runs.device import resolve_device
+from simrl.nn.device import resolve_device
+from simrl.runs.config import RunConfig
 
 APP = "simrl-bench"
 QUICK_EVAL_EPISODES = 8
@@ -44,9 +44,7 @@ def _bench_schema() -> type:
         ("ppo", Any, field(default=MISSING)),
         ("bench", bench_node, field(default_factory=bench_node)),
     ]
-    return schema.make_node(
-        "BenchRoot", RunConfig, extra, exclude=tuple(schema.RUN_FIELDS_IN_PRECISION)
-    )
+    return schema.make_node("BenchRoot", RunConfig, [*extra, *schema.compute_fields()])
 
 
 ConfigStore.instance().store(name="bench_schema", node=_bench_schema())
@@ -112,6 +110,7 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
     if bench.quick:
         budget = QUICK_GRPO_ITERATIONS * max(per_iter.values())
     out = {}
+    equal_pass = _equal_per_pass_batches(built)
     for algo, b in built.items():
         run = replace(b.run, total_env_steps=budget)
         eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
@@ -121,12 +120,17 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
                 run, eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False
             )
         config_dict = {**b.config_dict, "total_env_steps": budget, "eval_every": eval_every}
-        out[algo] = (b.env, b.model, b.algo_cfg, run, config_dict)
+        algo_cfg = b.algo_cfg
+        if algo == "grpo" and equal_pass:
+            algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
+            config_dict["algo"] = {**config_dict["algo"], "micro_batch_size": equal_pass}
+        out[algo] = (b.env, b.model, algo_cfg, run, b.compute, config_dict)
     setup = {
         "env_id": first.env.id,
         "model": cfg.model.get("name", "custom"),
-        "precision_requested": first.run.precision,
-        "device": resolve_device(first.run.device),
+        "precision_requested": first.compute.precision,
+        "device": resolve_device(first.compute.device),
+        "per_pass_batch": equal_pass or None,
         "total_env_steps": budget,
         "seeds": seeds,
         "threshold": bench.threshold_for(first.env.id),
@@ -135,6 +139,16 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
         "command": " ".join([APP, *map(shlex.quote, sys.argv[1:])]),
     }
     return replace(bench, seeds=seeds), out, setup
+
+
+def _equal_per_pass_batches(built: dict[str, Any]) -> int:
+    """GRPO's micro-batch for the comparison: with `grpo.micro_batch_size=0` (auto) and PPO on
+    the other side, PPO's minibatch, so both learners hold the activations of equally many
+    samples per forward/backward and the memory figures compare like with like (0: no change)."""
+    grpo, ppo = built.get("grpo"), built.get("ppo")
+    if grpo is None or ppo is None or grpo.algo_cfg.micro_batch_size:
+        return 0
+    return int(ppo.algo_cfg.batch_size)
 
 
 def check_bench(cfg: DictConfig) -> None:
@@ -161,7 +175,12 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
     print(
         f"{APP}: {' vs '.join(built)} on {setup['env_id']} ({setup['model']} core, precision "
         f"{setup['precision_requested']}), {setup['total_env_steps']:,} env steps x seeds "
-        f"{bench.seeds} -> {out_dir}",
+        f"{bench.seeds} -> {out_dir}"
+        + (
+            f"; equal per-pass batches: GRPO micro-batch = PPO minibatch = {setup['per_pass_batch']}"
+            if setup["per_pass_batch"]
+            else ""
+        ),
         flush=True,
     )
     run_dirs = run_jobs(

@@ -38,7 +38,7 @@ ConfigStore.instance().store(name="eval_schema", node=EvalConfig)
 
 def check_eval(cfg: DictConfig) -> None:
     """One-line errors for a missing/absent checkpoint and bad counts, before loading anything."""
-    from simrl.runs.device import resolve_device
+    from simrl.nn.device import resolve_device
 
     if OmegaConf.is_missing(cfg, "checkpoint"):
         raise ConfigError("checkpoint", "???", "is required: simrl-eval checkpoint=RUN_DIR_OR_FILE")

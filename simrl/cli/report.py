@@ -3,10 +3,11 @@
     simrl-report multirun/2026-11-28/12-00-00            # writes DIR/report/
     simrl-report outputs --out /tmp/report
 
-Writes `report.csv` (one row per group: mean, std and n over seeds), `runs.csv` (one row per run,
-failed ones with their error), `report.md`, `curves.png` (mean +- std of the deterministic
-evaluation return vs env steps, one line per group), `curves_wall.png` (vs wall-clock) and
-`curves/<group>.png`. Std is the sample std over seeds (blank for a single seed).
+Writes `report.csv` (one row per group: mean, std and n over seeds, IQM and its 95% interval),
+`runs.csv` (one row per run, failed ones with their error), `report.md`, `curves.png` (mean +- std
+of the deterministic evaluation return vs env steps, one line per group), `curves_wall.png` (vs
+wall-clock) and `curves/<group>.png`. Std is the sample std over seeds (ddof=1; blank for a single
+seed); IQM is rliable's interquartile mean with a stratified-bootstrap 95% confidence interval.
 """
 
 from __future__ import annotations
@@ -14,29 +15,38 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import math
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from simrl.cli.aggregate import STATS, GroupStats, RunRecord, aggregate, load_runs, mean_curve
+from simrl.results import (
+    BOOTSTRAP_REPS,
+    BOOTSTRAP_SEED,
+    ROBUST,
+    STATS,
+    Group,
+    fmt,
+    fmt_interval,
+    fmt_mean_std,
+    group_runs,
+    load_runs,
+)
 
 APP = "simrl-report"
+# (column, header, scale) of the markdown and console tables.
+SHOWN = (
+    ("return", "return", 1.0),
+    ("success", "success", 1.0),
+    ("peak_memory_bytes", "peak mem (MB)", 1e6),
+    ("flops_per_sample", "FLOPs/sample", 1.0),
+    ("env_steps_per_s", "env-steps/s", 1.0),
+    ("wall_s", "wall s", 1.0),
+)
 
 
-def _fmt(value: Any, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-            return f"{value:.3e}"
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def group_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
-    """One flat dict per group (the CSV and markdown rows)."""
+def group_rows(groups: list[Group]) -> list[dict[str, Any]]:
+    """One flat dict per group (the CSV rows)."""
     rows = []
     for g in groups:
         row: dict[str, Any] = {"group": g.label, "n": len(g.completed), "failed": len(g.failed)}
@@ -44,12 +54,16 @@ def group_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
             mean, std, _n = g.stats[col]
             row[f"{col}_mean"] = mean
             row[f"{col}_std"] = std
+        for col in ROBUST:
+            if col in g.iqm:
+                est = g.iqm[col]
+                row[f"{col}_iqm"], row[f"{col}_iqm_low"], row[f"{col}_iqm_high"] = est[:3]
         row["seeds"] = " ".join(str(s) for s in g.seeds)
         rows.append(row)
     return rows
 
 
-def run_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
+def run_rows(groups: list[Group]) -> list[dict[str, Any]]:
     """One flat dict per run, failed runs included with their error."""
     rows = []
     for g in groups:
@@ -57,7 +71,7 @@ def run_rows(groups: list[GroupStats]) -> list[dict[str, Any]]:
             row = {
                 "group": g.label,
                 "run_dir": str(r.path),
-                "status": r.summary.get("status", "completed"),
+                "status": r.status,
                 "seed": r.summary.get("seed"),
             }
             row.update({key: r.summary.get(key) for _, key in STATS})
@@ -71,14 +85,48 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        writer = csv.DictWriter(buf, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _fmt(v, 8) if isinstance(v, float) else v for k, v in row.items()})
+            writer.writerow(
+                {k: fmt(v, 8, "") if isinstance(v, float) else v for k, v in row.items()}
+            )
     atomic_write_text(path, buf.getvalue())
 
 
-def markdown(root: Path, groups: list[GroupStats], plots: list[str]) -> str:
+def _cells(g: Group) -> dict[str, str]:
+    """The table cells of one group: mean ± std per SHOWN column, IQM [95% CI] per ROBUST one."""
+    out = {}
+    for col, _, scale in SHOWN:
+        mean, std, n = g.stats[col]
+        out[col] = fmt_mean_std(mean, std, scale=scale) if n else "-"
+    for col in ROBUST:
+        est = g.iqm.get(col)
+        out[f"{col}_iqm"] = fmt_interval(*est[:3]) if est is not None and est.n else "-"
+    return out
+
+
+def _header() -> list[str]:
+    head = []
+    for col, title, _ in SHOWN:
+        head.append(title)
+        if col in ROBUST:
+            head.append(f"{title} IQM [95% CI]")
+    return head
+
+
+def _row_cells(g: Group) -> list[str]:
+    cells = _cells(g)
+    out = []
+    for col, _, _ in SHOWN:
+        out.append(cells[col])
+        if col in ROBUST:
+            out.append(cells[f"{col}_iqm"])
+    return out
+
+
+def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
     """The report as markdown: group table, failed runs, plots."""
     lines = [f"# simrl report: {root}", ""]
     n_runs = sum(len(g.runs) for g in groups)
@@ -86,39 +134,19 @@ def markdown(root: Path, groups: list[GroupStats], plots: list[str]) -> str:
     lines += [f"{n_runs} runs in {len(groups)} groups, {n_failed} failed.", ""]
     if groups and groups[0].common:
         lines += [f"Overrides shared by all groups: `{' '.join(groups[0].common)}`", ""]
-    head = [
-        "group",
-        "n",
-        "return",
-        "success",
-        "peak mem (MB)",
-        "FLOPs/sample",
-        "env-steps/s",
-        "wall s",
-    ]
+    head = ["group", "n", *_header()]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for g in groups:
-        s = g.stats
-
-        def ms(col: str, scale: float = 1.0, s: dict = s) -> str:
-            mean, std, n = s[col]
-            if n == 0:
-                return "-"
-            text = _fmt(mean / scale)
-            return text + (f" ± {_fmt(std / scale)}" if n > 1 else "")
-
-        cells = [
-            f"`{g.label}`",
-            f"{len(g.completed)}" + (f" (+{len(g.failed)} failed)" if g.failed else ""),
-            ms("return"),
-            ms("success"),
-            ms("peak_memory_bytes", 1e6),
-            ms("flops_per_sample"),
-            ms("env_steps_per_s"),
-            ms("wall_s"),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "Mean ± sample std over seeds of the final deterministic evaluation.", ""]
+        n = f"{len(g.completed)}" + (f" (+{len(g.failed)} failed)" if g.failed else "")
+        lines.append("| " + " | ".join([f"`{g.label}`", n, *_row_cells(g)]) + " |")
+    lines += [
+        "",
+        "Mean ± sample std (ddof=1) over seeds of the final deterministic evaluation, n seeds. IQM: "
+        "rliable's interquartile mean over seeds (below 4 seeds nothing is trimmed: the mean) with "
+        f"its 95% stratified-bootstrap interval ({BOOTSTRAP_REPS} resamples, seed {BOOTSTRAP_SEED}; "
+        "none for a single seed).",
+        "",
+    ]
     failed = [r for g in groups for r in g.failed]
     if failed:
         lines += ["## Failed runs", ""]
@@ -133,68 +161,47 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=,-]+", "_", text)[:120] or "defaults"
 
 
-def plot_groups(groups: list[GroupStats], out: Path) -> list[str]:
+def plot_groups(groups: list[Group], out: Path) -> list[str]:
     """curves.png, curves_wall.png and curves/<group>.png; returns the relative paths written."""
-    import matplotlib
+    from simrl.results.plots import Panel, Series, plot_panels
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    series = [Series(g.label, [r.curve for r in g.completed]) for g in groups]
     written = []
-    for x, name, xlabel in (
-        ("env_steps", "curves.png", "env steps"),
-        ("wall_s", "curves_wall.png", "wall-clock (s)"),
-    ):
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        drawn = False
-        for g in groups:
-            drawn |= _draw(ax, g.completed, x, g.label)
-        if drawn:
-            _finish(ax, xlabel)
-            fig.savefig(out / name, dpi=110, bbox_inches="tight")
+    for x, name in (("env_steps", "curves.png"), ("wall_s", "curves_wall.png")):
+        panel = Panel(series, x=x, ylabel="deterministic eval return (mean ± std over seeds)")
+        if plot_panels(out / name, [[panel]], panel_size=(7, 4.5)) is not None:
             written.append(name)
-        plt.close(fig)
     (out / "curves").mkdir(exist_ok=True)
-    for g in groups:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        if _draw(ax, g.completed, "env_steps", f"{g.label} (n={len(g.completed)})"):
-            _finish(ax, "env steps")
-            ax.set_title(g.label, fontsize=8)
-            name = f"curves/{_slug(g.label)}.png"
-            fig.savefig(out / name, dpi=100, bbox_inches="tight")
+    for g, s in zip(groups, series, strict=True):
+        name = f"curves/{_slug(g.label)}.png"
+        panel = Panel([Series(f"{g.label} (n={len(g.completed)})", s.curves)], title=g.label)
+        if plot_panels(out / name, [[panel]], panel_size=(6, 4), dpi=100) is not None:
             written.append(name)
-        plt.close(fig)
     return written
 
 
-def _draw(ax: Any, runs: list[RunRecord], x: str, label: str) -> bool:
-    grid, mean, std = mean_curve(runs, x=x)
-    if grid.size == 0:
-        return False
-    if grid.size == 1:  # one evaluation point: an error bar instead of an invisible band
-        ax.errorbar(grid, mean, yerr=std, label=label, marker="o", capsize=4)
-        return True
-    (line,) = ax.plot(grid, mean, label=label, marker="." if grid.size < 20 else None)
-    ax.fill_between(grid, mean - std, mean + std, color=line.get_color(), alpha=0.2)
-    return True
-
-
-def _finish(ax: Any, xlabel: str) -> None:
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("deterministic eval return (mean ± std over seeds)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-
-
-def write_report(root: str | Path, out: str | Path | None = None, plots: bool = True) -> Path:
-    """Aggregate the runs under `root` and write the report files into `out` (default root/report)."""
-    from simrl.files import atomic_write_text
-
-    root = Path(root)
+def load_groups(root: str | Path) -> list[Group]:
+    """The groups of the runs under `root` (ValueError when there are none)."""
     records = load_runs(root)
     if not records:
         raise ValueError(f"no runs (summary.json) under {root}")
-    groups = aggregate(records)
+    return group_runs(records)
+
+
+def write_report(
+    root: str | Path,
+    out: str | Path | None = None,
+    plots: bool = True,
+    groups: list[Group] | None = None,
+) -> Path:
+    """Write the report files of the runs under `root` into `out` (default root/report).
+
+    `groups` (from `load_groups(root)`) saves reading and bootstrapping them again.
+    """
+    from simrl.files import atomic_write_text
+
+    root = Path(root)
+    groups = load_groups(root) if groups is None else groups
     out = Path(out) if out is not None else root / "report"
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "report.csv", group_rows(groups))
@@ -204,33 +211,17 @@ def write_report(root: str | Path, out: str | Path | None = None, plots: bool = 
     return out
 
 
-def print_table(groups: list[GroupStats]) -> None:
+def print_table(groups: list[Group]) -> None:
     """The group table on the console (rich)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="simrl report (mean ± std over seeds)")
-    for col in ("group", "n", "failed", "return", "success", "peak MB", "FLOPs/sample", "steps/s"):
+    table = Table(title="simrl report (mean ± std over seeds; IQM [95% CI])")
+    for col in ("group", "n", "failed", *_header()):
         table.add_column(col)
-    for row in group_rows(groups):
-
-        def ms(col: str, scale: float = 1.0, row: dict = row) -> str:
-            mean, std = row[f"{col}_mean"], row[f"{col}_std"]
-            if not math.isfinite(mean):
-                return "-"
-            return _fmt(mean / scale) + (f" ± {_fmt(std / scale)}" if math.isfinite(std) else "")
-
-        table.add_row(
-            row["group"],
-            str(row["n"]),
-            str(row["failed"]),
-            ms("return"),
-            ms("success"),
-            ms("peak_memory_bytes", 1e6),
-            ms("flops_per_sample"),
-            ms("env_steps_per_s"),
-        )
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    for g in groups:
+        table.add_row(g.label, str(len(g.completed)), str(len(g.failed)), *_row_cells(g))
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -249,11 +240,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     args = parser.parse_args(argv)
     try:
-        out = write_report(args.dir, args.out, plots=not args.no_plots)
+        groups = load_groups(args.dir)
+        out = write_report(args.dir, args.out, plots=not args.no_plots, groups=groups)
     except ValueError as exc:
         print(f"{APP}: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    print_table(aggregate(load_runs(args.dir)))
+    print_table(groups)
     print(f"report written to {out} (report.md, report.csv, runs.csv, curves.png)")
 
 

@@ -21,14 +21,20 @@ from typing import Any, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
-from simrl.algos.base import RunConfig
 from simrl.algos.registry import available_algos, get_algo
+from simrl.files import claim_dir
 from simrl.nn import CoreConfig
+from simrl.nn.compute import ComputeConfig, usable_cpus
+from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 from simrl.sim.start_states import CurriculumConfig
 
-PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp8")
-RUN_FIELDS_IN_PRECISION = {"precision": "name", "fp8_recipe": "recipe"}  # RunConfig <- precision.*
+# ComputeConfig fields set through the `precision` group: field <- precision.<key>
+COMPUTE_FIELDS_IN_PRECISION = {
+    "precision": "name",
+    "fp8_recipe": "recipe",
+    "fp8_emulate": "emulate",
+}
 
 _SCALARS = (int, float, bool, str, bytes, pathlib.Path)
 
@@ -110,10 +116,17 @@ ModelNode = make_node("ModelNode", CoreConfig, [("name", str, field(default="sma
 
 @dataclass
 class PrecisionNode:
-    """Numeric precision of the learner's core: name (auto | fp32 | bf16 | fp8) and fp8 recipe."""
+    """Numeric precision of the learner's core: name (auto | fp32 | bf16 | fp8), fp8 recipe, and
+    whether fp8 runs through torchao's emulation (any device; numerics only)."""
 
     name: str = "auto"
     recipe: str = "tensorwise"  # tensorwise | rowwise | rowwise_with_gw_hp (fp8 only)
+    emulate: bool = False
+
+
+def compute_fields() -> list[tuple[str, Any, Any]]:
+    """The top-level keys of ComputeConfig (those not set through the `precision` group)."""
+    return node_fields(ComputeConfig, exclude=tuple(COMPUTE_FIELDS_IN_PRECISION))
 
 
 TrainConfig = make_node(
@@ -125,19 +138,9 @@ TrainConfig = make_node(
         ("model", ModelNode, field(default_factory=ModelNode)),
         ("precision", PrecisionNode, field(default_factory=PrecisionNode)),
         ("curriculum", CurriculumNode, field(default_factory=CurriculumNode)),
+        *compute_fields(),
     ],
-    exclude=tuple(RUN_FIELDS_IN_PRECISION),
 )
-
-
-def usable_cpus() -> int:
-    """Cores this process may run on (affinity-aware where the OS tells)."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def group_options(*groups: str) -> str:
@@ -161,6 +164,10 @@ _RESOLVERS = {
     # `${simrl.groups:algo,env}` -> the options of those config groups (help templates)
     "simrl.groups": group_options,
 }
+# `${simrl.new_dir:outputs/...}` -> a directory created for this run alone (`claim_dir`); cached
+# per config like Hydra's `${now:}`, so every later read of the key (and a sweep's jobs, which
+# copy the resolver cache) sees the same directory
+_CACHED_RESOLVERS = {"simrl.new_dir": lambda path: str(claim_dir(path))}
 
 
 def register() -> None:
@@ -168,6 +175,9 @@ def register() -> None:
     for name, fn in _RESOLVERS.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
+    for name, fn in _CACHED_RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn, use_cache=True)
     cs = ConfigStore.instance()
     # Stored without a group (referenced as `/train_schema`, `/grpo_schema`, ...) so they do not
     # show up as config groups in --help.

@@ -11,26 +11,20 @@ failing run writes `summary.json` with status "failed" and its error, and the sw
 
 from __future__ import annotations
 
-import os
+import signal
 import sys
 import traceback
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
 from simrl.cli.validate import build_configs
+from simrl.nn.compute import usable_cpus
 
 APP = "simrl-train"
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _hydra_state() -> tuple[bool, Any]:
@@ -45,13 +39,13 @@ def _hydra_state() -> tuple[bool, Any]:
 
 
 def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int:
-    """Torch threads for a run when `num_threads=0`: all cores for a lone run (0 = torch default);
-    cores / parallel jobs for a joblib sweep; Ray's per-task num_cpus; submitit's cpus_per_task
-    (1 for submitit_local without it, which starts all runs at once).
-
-    Always explicit (never 0) in a sweep, because worker processes are reused between runs.
+    """Torch threads for a sweep's run when `num_threads=0`: cores / parallel jobs for a joblib
+    sweep; Ray's per-task num_cpus; submitit's cpus_per_task (1 for submitit_local without it,
+    which starts all runs at once). 0 (the compute layer's automatic rule, see
+    `simrl.nn.compute.auto_threads`) for a lone run and for the basic launcher's runs, which run
+    one after another in this process.
     """
-    cpus = cpus or _cpus()
+    cpus = cpus or usable_cpus()
     if not multirun or launcher is None:
         return 0
     target = str(launcher.get("_target_", ""))
@@ -68,28 +62,8 @@ def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int
             return max(1, int(per_task))
         return 1 if "LocalLauncher" in target else cpus  # local: all runs at once on this box
     if "BasicLauncher" in target:
-        return _DEFAULT_THREADS  # sequential in this process: undo a previous run's setting
+        return 0
     return 1
-
-
-def lone_run_threads(cfg: DictConfig, cpus: int | None = None) -> int:
-    """Torch threads for a lone run when `num_threads=0`.
-
-    Cores narrower than 512 run their matmuls faster on one thread (GRPO on Reacher-v5 with the
-    small core: 54 s on 1 thread vs 261 s on 2 on this shared 2-core box), so they get 1 thread;
-    wider cores get all cores.
-    """
-    width = int(cfg.get("model", {}).get("width", 0) or 0)
-    return 1 if 0 < width < 512 else (cpus or _cpus())
-
-
-def _default_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
-
-
-_DEFAULT_THREADS = _default_threads()
 
 
 def write_failure(run_dir: Path, error: str, details: str, cfg: DictConfig | None) -> dict:
@@ -122,7 +96,9 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     """Hydra task: validate, train into Hydra's output dir, return the summary.
 
     In a sweep, errors become a failed summary.json and the sweep goes on; a lone run prints one
-    error line and exits non-zero.
+    error line and exits non-zero. A run stopped by SIGINT / SIGTERM (checkpointed) exits with
+    128 + the signal number (130 / 143). A job that finds a stopped run's checkpoint in its own
+    directory (a requeued SLURM job: the same sweep directory) resumes it.
     """
     from hydra.core.hydra_config import HydraConfig
 
@@ -131,8 +107,14 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun, launcher = _hydra_state()
     try:
-        threads = int(cfg.num_threads) or sweep_threads(multirun, launcher) or lone_run_threads(cfg)
-        summary = build_configs(cfg, num_threads=threads).train(run_dir)
+        threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
+        built = build_configs(cfg, num_threads=threads or None)
+        done = requeued_summary(run_dir) if built.run.resume is None else None
+        if done is not None:
+            if done.get("status") == "completed":
+                return done
+            built.run.resume = str(run_dir)
+        summary = built.train(run_dir)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -144,7 +126,60 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
         fail(APP, f"{message} (details: {run_dir / 'error.log'})", code=1)
     if summary.get("status") == "failed" and not multirun:
         fail(APP, f"run failed: {summary.get('error')} ({run_dir})", code=1)
+    if summary.get("status") == "stopped":
+        number = int(getattr(signal, str(summary.get("stop_signal") or "SIGINT")))
+        print(
+            f"{APP}: {summary.get('error')}; checkpoint {summary.get('checkpoint')}; continue "
+            f"with: {APP} resume={run_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.exit(128 + number)
     return summary
+
+
+def requeued_summary(run_dir: Path) -> dict[str, Any] | None:
+    """The summary of a run already in `run_dir` that this job should continue (a stopped or
+    unfinished run with a checkpoint: the job was requeued) or keep (completed); None if the
+    directory holds no run."""
+    import json
+
+    if not (run_dir / "checkpoints" / "last.pt").is_file():
+        return None
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        summary = {}
+    return summary if summary.get("status") != "failed" else None
+
+
+def check_train(cfg: DictConfig) -> None:
+    """The up-front check of `simrl-train`: every value (`build_configs`) and the run directory."""
+    build_configs(cfg)
+    check_run_dir(cfg)
+
+
+def check_run_dir(cfg: DictConfig) -> None:
+    """An explicit `hydra.run.dir` that holds another run's results is refused unless this run
+    resumes that run (the default directories are new for every run)."""
+    if OmegaConf.select(cfg, "hydra.run", default=None) is None:
+        return
+    raw = OmegaConf.to_container(cfg.hydra.run, resolve=False).get("dir")  # as written
+    if not isinstance(raw, str) or "${" in raw:
+        return
+    target = Path(raw)
+    if not (target / "summary.json").exists():
+        return
+    resume = OmegaConf.select(cfg, "resume", default=None)
+    if resume is not None:
+        resumed = Path(str(resume))
+        resumed = resumed if resumed.is_dir() else resumed.parent.parent
+        if resumed.resolve() == target.resolve():
+            return
+    raise ValueError(
+        f"hydra.run.dir={raw} holds another run's results; give a new directory, or resume={raw} "
+        "to continue that run"
+    )
 
 
 def resume_in_place(argv: list[str]) -> list[str]:
@@ -185,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     from simrl.cli import callbacks
 
     argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
-    run_app(APP, "config", train_job, check=build_configs, argv=argv)
+    run_app(APP, "config", train_job, check=check_train, argv=argv)
     failed = callbacks.last_sweep_failures()
     if failed:
         fail(APP, f"{failed[0]} of {failed[1]} runs failed; see {failed[2]}", code=1)

@@ -9,7 +9,10 @@ The Hydra Optuna sweeper pins optuna < 3, so this drives Optuna 4/5 directly: th
 and space come from `conf/tune.yaml` (group `tune`, default `tune/grpo.yaml`), every trial's
 config is composed with Hydra's compose API from `conf/config.yaml` plus the command line's other
 overrides plus the sampled values, validated like simrl-train, and trained into OUT/trial_NNNN.
-The objective is the run's final deterministic evaluation return (summary.json). The study lives
+The objective is the run's final deterministic evaluation return (summary.json), taken at the
+trial's budget: every trial gets the same `total_env_steps`, GRPO's last iteration stops within
+one group's episodes of it and PPO's within one rollout (trials.csv lists the steps of each final
+evaluation, and the error of every trial that did not complete). The study lives
 in the storage (SQLite by default) and is loaded if it exists, so an interrupted search continues
 where it stopped: `n_trials` is the study's total. Results: OUT/best.json, OUT/trials.csv.
 """
@@ -75,16 +78,40 @@ def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str]) -> float
     except Exception as exc:
         import traceback
 
-        write_failure(run_dir, one_line(exc), traceback.format_exc(), cfg)
+        message = one_line(exc)
+        trial.set_user_attr("error", message)
+        write_failure(run_dir, message, traceback.format_exc(), cfg)
         raise
+    trial.set_user_attr("env_steps", summary.get("final_eval_env_steps"))
     value = summary.get(tune.metric)
     if (
-        summary.get("status") == "failed"
+        summary.get("status") != "completed"
         or not isinstance(value, (int, float))
         or not math.isfinite(value)
     ):
-        raise RuntimeError(f"trial {trial.number}: {tune.metric}={value} ({summary.get('error')})")
+        message = f"{tune.metric}={value}, status {summary.get('status')}: {summary.get('error')}"
+        trial.set_user_attr("error", message)
+        raise RuntimeError(f"trial {trial.number}: {message}")
     return float(value)
+
+
+def trial_error(trial: Any) -> str | None:
+    """Why a trial did not complete: its recorded error, else its run directory's summary, else
+    that its process stopped before the trial finished (a killed run)."""
+    if trial.state.name == "COMPLETE":
+        return None
+    if trial.user_attrs.get("error"):
+        return str(trial.user_attrs["error"])
+    run_dir = trial.user_attrs.get("run_dir")
+    try:
+        summary = json.loads((Path(run_dir) / "summary.json").read_text()) if run_dir else {}
+    except (OSError, ValueError):
+        summary = {}
+    if summary.get("error"):
+        return f"{summary.get('status')}: {summary['error']}"
+    if trial.state.name == "RUNNING":
+        return "running"
+    return "interrupted: the process running it stopped before the trial finished"
 
 
 def _load_tune(tune_overrides: list[str]) -> TuneConfig:
@@ -114,15 +141,17 @@ def write_results(study: Any, tune: TuneConfig) -> dict[str, Any]:
     buf = io.StringIO()
     keys = list(tune.space)
     writer = csv.writer(buf)
-    writer.writerow(["number", "state", "value", *keys, "run_dir"])
+    writer.writerow(["number", "state", "value", "env_steps", *keys, "run_dir", "error"])
     for t in study.trials:
         writer.writerow(
             [
                 t.number,
                 t.state.name,
                 t.value,
+                t.user_attrs.get("env_steps"),
                 *[t.params.get(k) for k in keys],
                 t.user_attrs.get("run_dir"),
+                trial_error(t),
             ]
         )
     atomic_write_text(out / "trials.csv", buf.getvalue())

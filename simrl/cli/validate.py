@@ -1,39 +1,51 @@
-"""Turn a composed Hydra config into the owners' dataclasses, checking every value first.
+"""The config boundary: a composed Hydra config -> the owners' dataclasses, every value checked.
 
-Two jobs, both before any work starts:
+`build_configs(cfg)` turns the composed `DictConfig` into `EnvConfig` (with its
+`CurriculumConfig`), `CoreConfig`, the algorithm's config, `RunConfig` and `ComputeConfig`. Each
+owner checks its own fields with the one validation layer (`simrl.checks`: types, finiteness,
+ranges, choices derived from the dataclass fields); here its errors are rendered with the
+command line's key (`algo.clip_low`, `precision.recipe`), unknown keys (also those added with
+`+`) are refused with the nearest valid ones, task options are checked by building a one-row
+env, and the values that need the machine (device, strict precision, resume checkpoint) are
+checked. Nothing is written. Every error is one line; the CLI exits with status 2.
 
-- `build_configs(cfg)`: the composed `DictConfig` -> `EnvConfig`, `CoreConfig`, the algorithm's
-  config and `RunConfig`, running the owners' `validate()` and the run-level checks (env id,
-  precision, device, budgets, resume path). Errors are one-line `ConfigError`s.
-- `one_line(exc)`: Hydra's and OmegaConf's multi-line composition errors (unknown group option,
-  wrong type, unknown key, bad override syntax) reformatted as one line naming key, value and the
-  allowed values.
+`one_line(exc)` renders Hydra's and OmegaConf's composition errors from their attributes (the
+missing config and its options, the full key), never by parsing their text.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.algos.base import RunConfig
-from simrl.cli.schema import PRECISIONS, RUN_FIELDS_IN_PRECISION
+from simrl.checks import ConfigValueError, field_names, nearest
+from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION
 from simrl.nn import CoreConfig
+from simrl.nn.compute import ComputeConfig
+from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 from simrl.sim.start_states import CurriculumConfig
 
-_OWNER_PREFIX = re.compile(
-    r"\b(GRPOConfig|PPOConfig|CoreConfig|EnvConfig|RunConfig|CurriculumConfig)\."
-)
-_GROUP_OF = {
+# Config keys that only the command line has (group option names, the env's default budget).
+CLI_ONLY_KEYS = {"algo": ("name",), "env": ("name", "total_env_steps"), "model": ("name",)}
+GROUPS = ("algo", "env", "model", "precision", "curriculum")
+_OWNER_OF = {
+    "GRPOConfig": "algo",
+    "PPOConfig": "algo",
     "CoreConfig": "model",
     "EnvConfig": "env",
-    "RunConfig": "",
     "CurriculumConfig": "curriculum",
+    "RunConfig": "",
+    "ComputeConfig": "",
+    "BenchConfig": "bench",
 }
+_PRECISION_KEY = {f: f"precision.{k}" if k != "name" else "precision" for f, k in
+                  COMPUTE_FIELDS_IN_PRECISION.items()}  # fmt: skip
+_OWNER_PREFIX = re.compile(r"\b(" + "|".join(_OWNER_OF) + r")\.")
 
 
 class ConfigError(ValueError):
@@ -57,13 +69,23 @@ def _show_allowed(allowed: Any) -> str:
     return str(allowed)
 
 
-def owner_message(exc: BaseException, group: str) -> str:
-    """An owner's one-line ValueError with `GRPOConfig.` etc. replaced by the config key prefix."""
+def cli_key(owner: str, field: str) -> str:
+    """The command-line key of an owner's field (`GRPOConfig.lr` -> `algo.lr`)."""
+    if owner == "ComputeConfig" and field in _PRECISION_KEY:
+        return _PRECISION_KEY[field]
+    group = _OWNER_OF.get(owner, owner)
+    return f"{group}.{field}" if group else field
+
+
+def render(exc: BaseException) -> str:
+    """An owner's error with its command-line key (`algo.clip_low=-1.0 must be ...`)."""
+    if isinstance(exc, ConfigValueError):
+        return str(ConfigError(cli_key(exc.owner, exc.field), exc.value, exc.reason, exc.allowed))
     text = _first_line(str(exc))
 
     def repl(m: re.Match[str]) -> str:
-        prefix = _GROUP_OF.get(m.group(1), group)
-        return f"{prefix}." if prefix else ""
+        group = _OWNER_OF[m.group(1)]
+        return f"{group}." if group else ""
 
     return _OWNER_PREFIX.sub(repl, text)
 
@@ -82,70 +104,127 @@ class BuiltConfigs:
     model: CoreConfig
     algo_cfg: Any
     run: RunConfig
+    compute: ComputeConfig
     config_dict: dict[str, Any]
 
-    def train(self, run_dir: Path) -> dict[str, Any]:
+    def train(self, run_dir: Path, **kwargs: Any) -> dict[str, Any]:
         """Run `simrl.runs.run_training` with these configs into run_dir; return its summary."""
         from simrl.runs import run_training  # heavy (torch, mujoco): only when a run starts
 
         return run_training(
-            self.algo, self.env, self.model, self.algo_cfg, self.run, run_dir, self.config_dict
+            self.algo,
+            self.env,
+            self.model,
+            self.algo_cfg,
+            self.run,
+            run_dir,
+            self.config_dict,
+            compute=self.compute,
+            **kwargs,
         )
 
 
-def _owner(cls: type, values: dict[str, Any], group: str) -> Any:
-    """Build owner dataclass `cls` from `values` (unknown keys ignored), one-line errors."""
-    names = {f.name for f in fields(cls) if f.init}
+def _unknown(group: str, cls: type, values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    known = [*field_names(cls), *extra]
+    for key in values:
+        if key not in known:
+            where = f"{group}.{key}" if group else key
+            raise ValueError(
+                f"{where}={_show(values[key])}: no such key; nearest: "
+                f"{', '.join((f'{group}.' if group else '') + k for k in nearest(key, known))}"
+            )
+
+
+def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] = ()) -> Any:
+    """Build dataclass `cls` from `values`: unknown keys refused (nearest named), values checked
+    by the owner (`cls.from_dict` when it has one, e.g. for TRL's GRPO names)."""
+    from_dict = getattr(cls, "from_dict", None)
+    values = {k: v for k, v in values.items() if k not in extra}
+    if from_dict is None:
+        _unknown(group, cls, values)
     try:
-        obj = cls(**{k: v for k, v in values.items() if k in names})
+        obj = from_dict(values) if from_dict is not None else cls(**values)
         if hasattr(obj, "validate"):
             obj.validate()
     except (ValueError, TypeError) as exc:
-        raise ValueError(owner_message(exc, group)) from None
+        raise ValueError(render(exc)) from None
     return obj
 
 
-def _check_int(key: str, value: Any, low: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ConfigError(key, value, f"must be an integer >= {low}")
+def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
+    """The env id, then its options, by building a one-row env (a task checks its options).
 
+    Returns the env's single observation and action spaces."""
+    from simrl.sim import available_envs, make_group_env
+    from simrl.sim.registry import UnknownEnvIdError, check_env_id
 
-def check_env_id(env_id: str) -> None:
-    """Unknown env ids fail here, naming the ids `make_group_env` accepts."""
-    from simrl.sim import available_envs
-
-    known = available_envs()
-    if env_id not in known:
-        raise ConfigError("env.id", env_id, "is not a known env", known)
-
-
-def check_run(run: RunConfig, precision_recipe: str) -> None:
-    """Run-level values: budget, cadence, precision, device, resume path."""
-    from simrl.nn.precision import RECIPES
-    from simrl.runs.device import resolve_device
-
-    _check_int("total_env_steps", run.total_env_steps, 1)
-    _check_int("eval_every", run.eval_every, 0)
-    _check_int("eval_episodes", run.eval_episodes, 1)
-    _check_int("checkpoint_every", run.checkpoint_every, 0)
-    _check_int("num_threads", run.num_threads, 0)
-    if run.precision not in PRECISIONS:
-        raise ConfigError("precision", run.precision, "is not a precision", PRECISIONS)
-    if precision_recipe not in RECIPES:
-        raise ConfigError("precision.recipe", precision_recipe, "is not an fp8 recipe", RECIPES)
     try:
-        device = resolve_device(run.device)
+        check_env_id(env_cfg.id)
+    except UnknownEnvIdError:
+        raise ConfigError("env.id", env_cfg.id, "is not a known env", available_envs()) from None
     except ValueError as exc:
-        raise ValueError(_first_line(str(exc))) from None
+        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
+    try:
+        env = make_group_env(env_cfg.id, num_groups=1, group_size=1, **dict(env_cfg.options))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"env.options: {_first_line(str(exc))}") from None
+    try:
+        return env.single_observation_space, env.single_action_space
+    finally:
+        env.close()
+
+
+def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
+    """A resume target that this run cannot continue is refused before anything is written: it
+    must be a readable simrl checkpoint of the same algorithm and env whose policy weights fit
+    this run's model (checked by rebuilding the policy from it, on the CPU)."""
+    from simrl.algos.registry import get_algo
+    from simrl.nn.compute import resolve_compute
+    from simrl.runs.checkpoint import CheckpointError, check_compatible, load_checkpoint
+
+    resume = built.run.resume
+    obs_space, act_space = spaces
+    try:
+        payload = load_checkpoint(resume)
+        check_compatible(
+            payload,
+            algo=built.algo,
+            env_id=built.env.id,
+            obs_dim=int(obs_space.shape[0]),
+            act_dim=int(act_space.shape[0]),
+        )
+        cpu = resolve_compute(ComputeConfig(device="cpu", num_threads=1))
+        get_algo(built.algo).make_actor(
+            obs_space, act_space, built.model, built.algo_cfg, cpu, payload["trainer"]
+        )
+    except (CheckpointError, ValueError, KeyError, RuntimeError) as exc:
+        raise ValueError(f"resume={resume} refused: {_first_line(str(exc))}") from None
+
+
+def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
+    """Values that need this machine: the device, a strict precision, the resume checkpoint."""
+    from simrl.nn.device import resolve_device
+
+    try:
+        device = resolve_device(compute.device)
+    except ValueError as exc:
+        reason = f"cannot be used: {_first_line(str(exc))}"
+        raise ConfigError("device", compute.device, reason) from None
     if run.resume is not None and not Path(run.resume).exists():
         raise ConfigError(
             "resume", run.resume, "does not exist (give a checkpoint file or run dir)"
         )
-    if run.precision_strict:
+    if compute.precision_strict:
         from simrl.nn.precision import resolve_precision
 
         try:
-            resolve_precision(run.precision, device, strict=True, recipe=precision_recipe)
+            resolve_precision(
+                compute.precision,
+                device,
+                strict=True,
+                recipe=compute.fp8_recipe,
+                emulate=compute.fp8_emulate,
+            )
         except ValueError as exc:
             raise ValueError(_first_line(str(exc)) + " (precision_strict=true)") from None
 
@@ -170,73 +249,89 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
         raise ConfigError(
             "algo", algo_name, f"is not available ({_first_line(str(exc))})"
         ) from None
-    curriculum = _owner(CurriculumConfig, data["curriculum"], "curriculum")
-    env_cfg = _owner(EnvConfig, {**data["env"], "curriculum": curriculum}, "env")
-    check_env_id(env_cfg.id)
-    _check_int("env.num_threads", env_cfg.num_threads, 1)
-    _check_int("env.total_env_steps", data["env"].get("total_env_steps", 1), 1)
-    model_cfg = _owner(CoreConfig, data["model"], "model")
-    algo_cfg = _owner(spec.config_cls, data["algo"], "algo")
+    curriculum = owner(CurriculumConfig, data["curriculum"], "curriculum")
+    _unknown("env", EnvConfig, data["env"], CLI_ONLY_KEYS["env"] + ("curriculum",))
+    env_values = {k: v for k, v in data["env"].items() if k not in CLI_ONLY_KEYS["env"]}
+    env_cfg = owner(EnvConfig, {**env_values, "curriculum": curriculum}, "env")
+    total = data["env"].get("total_env_steps", 1)
+    if isinstance(total, bool) or not isinstance(total, int) or total < 1:
+        raise ConfigError("env.total_env_steps", total, "must be an integer >= 1")
+    model_cfg = owner(CoreConfig, data["model"], "model", CLI_ONLY_KEYS["model"])
+    algo_values = {k: v for k, v in data["algo"].items() if k != "name"}
+    _algo_unknown(spec.config_cls, algo_values)
+    algo_cfg = owner(spec.config_cls, algo_values, "algo")
     precision = data["precision"]
-    groups = ("algo", "env", "model", "precision", "curriculum")
-    run_values = {k: v for k, v in data.items() if k not in groups}
-    for run_key, node_key in RUN_FIELDS_IN_PRECISION.items():
-        run_values[run_key] = precision[node_key]
+    top = {k: v for k, v in data.items() if k not in GROUPS}
+    compute_names = set(field_names(ComputeConfig))
+    _unknown("", RunConfig, {k: v for k, v in top.items() if k not in compute_names})
+    compute_values = {k: v for k, v in top.items() if k in compute_names}
+    for field_name, node_key in COMPUTE_FIELDS_IN_PRECISION.items():
+        compute_values[field_name] = precision[node_key]
     if num_threads is not None:
-        run_values["num_threads"] = num_threads
-    run_cfg = _owner(RunConfig, run_values, "")
-    check_run(run_cfg, precision["recipe"])
-    return BuiltConfigs(algo_name, env_cfg, model_cfg, algo_cfg, run_cfg, data)
+        compute_values["num_threads"] = num_threads
+    compute_cfg = owner(ComputeConfig, compute_values, "")
+    run_cfg = owner(RunConfig, {k: v for k, v in top.items() if k not in compute_names}, "")
+    spaces = check_env(env_cfg)
+    check_machine(run_cfg, compute_cfg)
+    built = BuiltConfigs(algo_name, env_cfg, model_cfg, algo_cfg, run_cfg, compute_cfg, data)
+    if run_cfg.resume is not None:
+        check_resume(built, spaces)
+    return built
+
+
+def _algo_unknown(cls: type, values: dict[str, Any]) -> None:
+    aliases = tuple(getattr(__import__(cls.__module__, fromlist=["x"]), "TRL_ALIASES", {}))
+    _unknown("algo", cls, values, aliases)
 
 
 def one_line(exc: BaseException, overrides: list[str] | None = None) -> str:
-    """One line for a Hydra/OmegaConf composition error, naming key, value and what is allowed."""
+    """One line for a composition or configuration error, naming key, value and what is allowed."""
     from hydra.errors import MissingConfigException, OverrideParseException
     from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-    if isinstance(exc, ConfigError):
-        return str(exc)
+    if isinstance(exc, (ConfigError, ConfigValueError)):
+        return render(exc)
     overrides = overrides or []
     if isinstance(exc, MissingConfigException):
-        return _missing_option(exc, overrides)
+        return _missing_option(exc)
     if isinstance(exc, OverrideParseException):
         bad = next((o for o in overrides if _parse_fails(o)), None)
         where = f"cannot parse override {bad!r}" if bad else "cannot parse the overrides"
-        return f"{where}: {_first_line(str(exc))} (syntax: KEY=VALUE, sweeps KEY=A,B)"
+        return f"{where} (syntax: KEY=VALUE, sweeps KEY=A,B)"
     cause = exc.__cause__ if exc.__cause__ is not None else exc
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
         key = str(cause.full_key)
         value = _override_value(key, overrides)
-        msg = _first_line(getattr(cause, "msg", None) or str(cause))
         if isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
             parent = key.rsplit(".", 1)[0] if "." in key else ""
+            leaf = key.rsplit(".", 1)[-1]
             keys = _keys_of(cause)
-            where = f"'{parent}'" if parent else "the config"
-            text = f"{key}={_show(value)}: no such key in {where}"
+            text = f"{key}={_show(value)}: no such key"
             if keys:
-                text += f"; keys: {', '.join(keys)}"
-            return text + f" (add a new key with +{key}=...)"
-        return f"{key}={_show(value)}: {msg}"
-    return _first_line(str(exc))
+                near = nearest(leaf, keys)
+                text += f"; nearest: {', '.join(f'{parent}.{k}' if parent else k for k in near)}"
+            return text
+        kind = getattr(cause, "ref_type", None) or getattr(cause, "object_type", None)
+        return f"{key}={_show(value)}: {_omegaconf_reason(cause, kind)}"
+    return render(exc)
 
 
-def _missing_option(exc: Any, overrides: list[str]) -> str:
-    text = str(exc)
-    m = re.search(r"Could not (?:find|load) '([^']+)'", text)
-    missing = m.group(1) if m else (exc.missing_cfg_file or "")
+def _omegaconf_reason(cause: Any, kind: Any) -> str:
+    """OmegaConf's own message (its `msg` attribute: a validation error's reason)."""
+    return _first_line(getattr(cause, "msg", None) or str(cause))
+
+
+def _missing_option(exc: Any) -> str:
+    missing = str(exc.missing_cfg_file or "")
     group, _, option = missing.rpartition("/")
     options = list(exc.options or [])
-    if not options:
-        block = text.split("Available options in", 1)
-        if len(block) == 2:
-            options = [ln.strip() for ln in block[1].splitlines()[1:] if ln.startswith("\t")]
     if not group:
-        return f"config {missing!r} not found: {_first_line(text)}"
+        return f"config {missing!r} not found"
     hint = ""
     if group == "hydra/launcher":
         hint = " (ray_*: pip install 'simrl[ray]'; slurm*/submitit_*: pip install 'simrl[slurm]')"
     if option.endswith("_schema"):  # an algorithm's module could not be imported
-        return f"{group} config needs {option}, which is not registered: {_first_line(text)}"
+        return f"{group} config needs {option}, which is not registered"
     return (
         f"{group}={option} is not an option of group {group}; allowed: {', '.join(options)}{hint}"
     )

@@ -19,6 +19,8 @@ from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 
+from simrl.checks import check_fields, limit
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
@@ -34,37 +36,26 @@ DIM_MULTIPLE = 16  # FP8 (and tensor-core) GEMMs need Linear dims divisible by 1
 class CoreConfig:
     """Shape of the trunk. ``depth`` counts hidden layers (mlp) or residual blocks (residual)."""
 
-    kind: str = "mlp"
-    width: int = 64
-    depth: int = 2
-    activation: str = "tanh"
+    kind: str = limit("mlp", choices=KINDS)
+    width: int = limit(64, ge=1)
+    depth: int = limit(2, ge=1)
+    activation: str = limit("tanh", choices=tuple(sorted(ACTIVATIONS)))
     layer_norm: bool = False  # mlp only: LayerNorm after each hidden Linear
-    expansion: int = 1  # residual only: block inner width = width * expansion
+    expansion: int = limit(1, ge=1)  # residual only: block inner width = width * expansion
     final_norm: bool = True  # residual only: LayerNorm on the output
-    init_gain: float = math.sqrt(2.0)  # orthogonal init gain of the core's Linear layers
+    init_gain: float = limit(math.sqrt(2.0), gt=0)  # orthogonal init gain of the Linear layers
 
     def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
         """Raise a one-line ValueError naming the bad field and the allowed values."""
-        if self.kind not in KINDS:
-            raise ValueError(f"CoreConfig.kind={self.kind!r} is not one of {list(KINDS)}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"CoreConfig.activation={self.activation!r} is not one of {sorted(ACTIVATIONS)}"
-            )
-        for name in ("width", "depth", "expansion"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"CoreConfig.{name}={value!r} must be an integer >= 1")
+        check_fields(self)
         if self.width % DIM_MULTIPLE:
             raise ValueError(
                 f"CoreConfig.width={self.width} must be divisible by {DIM_MULTIPLE} "
                 f"(e.g. {max(DIM_MULTIPLE, round(self.width / DIM_MULTIPLE) * DIM_MULTIPLE)})"
             )
-        if not (isinstance(self.init_gain, (int, float)) and self.init_gain > 0):
-            raise ValueError(f"CoreConfig.init_gain={self.init_gain!r} must be a number > 0")
 
     def to_dict(self) -> dict:
         """Plain dict of the fields (for run configs and summaries)."""
@@ -152,6 +143,18 @@ class Core(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    def activation_bytes_per_sample(self) -> int:
+        """Estimated fp32 bytes that one sample's forward keeps alive for the backward: every
+        Linear's input plus three tensors of its output width (pre-activation, activation, its
+        gradient), and every LayerNorm's input. Used to size micro-batches to a memory budget."""
+        floats = 0
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                floats += m.in_features + 3 * m.out_features
+            elif isinstance(m, nn.LayerNorm):
+                floats += 2 * int(m.normalized_shape[0])
+        return 4 * floats
 
     def extra_repr(self) -> str:
         c = self.cfg

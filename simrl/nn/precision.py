@@ -167,7 +167,7 @@ def _support(precision: str, dev: torch.device, recipe: str, emulate: bool) -> s
     # fp8: the hardware first (the more fundamental reason), then torchao
     if not emulate:
         if dev.type != "cuda":
-            return "real FP8 needs a CUDA GPU of compute capability >= 8.9 (use emulate=True for CPU numerics)"
+            return "real FP8 needs a CUDA GPU of compute capability >= 8.9 (set precision.emulate=true for emulated FP8 numerics)"
         cap = torch.cuda.get_device_capability(dev)
         need = FP8_MIN_CAPABILITY[recipe]
         if cap < need:

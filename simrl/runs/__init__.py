@@ -1,7 +1,6 @@
 """Run loop, checkpoints, metrics, evaluation and run-directory outputs."""
 
 from simrl.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from simrl.runs.device import resolve_device
 from simrl.runs.evaluate import EvalResult, evaluate_checkpoint, evaluate_policy
 from simrl.runs.loop import run_training
 
@@ -11,7 +10,6 @@ __all__ = [
     "evaluate_checkpoint",
     "evaluate_policy",
     "load_checkpoint",
-    "resolve_device",
     "run_training",
     "save_checkpoint",
 ]

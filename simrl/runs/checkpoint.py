@@ -8,6 +8,7 @@ used to refuse a checkpoint from a different run with one clear line.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,17 @@ class CheckpointError(ValueError):
 
 
 def _one_line(exc: BaseException) -> str:
-    """The informative line of an exception message (torch's unpickler puts it further down)."""
+    """`Type: first line` of an exception message."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("WeightsUnpickler error:"):
-            return line.split(". Please use", 1)[0]
     return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+
+
+def _unsafe_part(exc: BaseException) -> str:
+    """What the weights-only unpickler refused (e.g. `GLOBAL posix.system`), from its message."""
+    import re
+
+    found = re.search(r"(GLOBAL [\w.]+)", str(exc))
+    return found.group(1) if found else "an object type outside tensors and plain values"
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
@@ -98,10 +104,20 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     p = resolve_checkpoint_path(path)
     try:
         payload = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # corrupt, truncated, not a torch file, or unsafe content
+    except pickle.UnpicklingError as exc:
+        if "GLOBAL" not in str(exc):  # no forbidden class or function named: not a pickle
+            raise CheckpointError(
+                f"checkpoint {p}: cannot be read, truncated or not a checkpoint (not a torch file)"
+            ) from None
+        raise CheckpointError(  # loadable only by running code it names: refused
+            f"checkpoint {p}: refused, it holds Python objects that a weights-only load does not "
+            f"allow ({_unsafe_part(exc)}); simrl checkpoints hold only tensors and plain values, "
+            "so this file was not written by simrl or was altered; do not load it"
+        ) from None
+    except Exception as exc:  # truncated, not a torch file
         raise CheckpointError(
-            f"checkpoint {p}: cannot be read, corrupt or truncated? ({_one_line(exc)})"
-        ) from exc
+            f"checkpoint {p}: cannot be read, truncated or not a checkpoint ({type(exc).__name__})"
+        ) from None
     if not isinstance(payload, dict) or payload.get("kind") != KIND:
         raise CheckpointError(f"checkpoint {p}: not a simrl checkpoint")
     version = payload.get("format_version")

@@ -1,12 +1,14 @@
 """Deterministic evaluation: one episode per env row, on an env separate from training.
 
 `evaluate_policy` runs during training (periodic eval) and from `evaluate_checkpoint`, which
-rebuilds a trainer from a checkpoint's saved configs through the algorithm registry.
+rebuilds the policy (not a trainer) from a checkpoint's saved configs through the algorithm
+registry.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -136,40 +138,33 @@ def evaluate_checkpoint(
     device: str = "auto",
     *,
     env_factory: Callable[..., Any] | None = None,
-    trainer_factory: Callable[..., Any] | None = None,
+    actor_factory: Callable[..., Any] | None = None,
     print_table: bool = True,
 ) -> dict[str, Any]:
-    """Rebuild the trainer saved in `checkpoint` (file or run dir), evaluate it, maybe film it.
+    """Rebuild the policy saved in `checkpoint` (file or run dir), evaluate it, maybe film it.
 
-    Returns (and writes `eval.json` into `out_dir` when given) mean/std return, success rate and
-    per-episode returns; `video=True` also writes `eval.mp4` (or `eval.gif` without ffmpeg) of row 0.
-    `seed` defaults to the run's eval seed (the same start states as the run's own evaluations).
+    Only the actor is rebuilt (the algorithm's `make_actor`: the policy network and its
+    observation normalisation), never a trainer with its training envs. Returns (and writes
+    `eval.json` into `out_dir` when given) mean/std return, success rate and per-episode returns;
+    `video=True` also writes a video of row 0: eval.mp4 with the `video` extra (imageio-ffmpeg),
+    else eval.gif, with a one-line note saying so. `seed` defaults to the run's eval seed (the same start states as the run's own
+    evaluations).
     """
     from simrl.algos.registry import get_algo
-    from simrl.runs.checkpoint import check_compatible, load_checkpoint, load_trainer_state
+    from simrl.nn.compute import ComputeConfig, resolve_compute
+    from simrl.runs.checkpoint import CheckpointError, check_compatible, load_checkpoint
+    from simrl.runs.config import RunConfig
     from simrl.runs.configs import from_plain
-    from simrl.runs.device import resolve_device
+    from simrl.sim.config import EnvConfig
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     payload = load_checkpoint(checkpoint)
     configs = payload["configs"]
-    from simrl.algos.base import RunConfig
-    from simrl.sim.config import EnvConfig
-
     env_cfg = from_plain(EnvConfig, configs.get("env"))
     run_cfg = from_plain(RunConfig, configs.get("run"))
-    run_cfg = replace(run_cfg, device=resolve_device(device), resume=None, progress=False)
-    if trainer_factory is None:
-        spec = get_algo(payload["algo"])
-        from simrl.nn import CoreConfig
-
-        model_cfg = from_plain(CoreConfig, configs.get("model"))
-        algo_cfg = from_plain(spec.config_cls, configs.get("algo"))
-        trainer = spec.make_trainer(env_cfg, model_cfg, algo_cfg, run_cfg)
-    else:
-        trainer = trainer_factory(env_cfg, configs.get("model"), configs.get("algo"), run_cfg)
-    load_trainer_state(trainer, payload)
+    compute_cfg = from_plain(ComputeConfig, configs.get("compute"))
+    compute_cfg = replace(compute_cfg, device=device, precision_strict=False)
     if env_factory is None:
         from simrl.sim import make_group_env as env_factory
     seed = eval_seed(run_cfg.seed) if seed is None else int(seed)
@@ -180,17 +175,38 @@ def evaluate_checkpoint(
         check_compatible(
             payload, algo=payload["algo"], env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
         )
+        if actor_factory is None:
+            from simrl.nn import CoreConfig
+
+            spec = get_algo(payload["algo"])
+            actor_factory = spec.make_actor
+            model_cfg = from_plain(CoreConfig, configs.get("model"))
+            algo_cfg = from_plain(spec.config_cls, configs.get("algo"))
+        else:
+            model_cfg, algo_cfg = configs.get("model"), configs.get("algo")
+        width = int(getattr(model_cfg, "width", 0) or 0)
+        compute = resolve_compute(compute_cfg, width)
+        try:
+            actor = actor_factory(
+                env.single_observation_space,
+                env.single_action_space,
+                model_cfg,
+                algo_cfg,
+                compute,
+                payload["trainer"],
+                run_cfg.seed,
+            )
+        except (ValueError, KeyError, RuntimeError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise CheckpointError(f"checkpoint {payload['path']}: {first}") from None
         result = evaluate_policy(
-            lambda o: trainer.act(o, deterministic=deterministic),
+            lambda o: actor(o, deterministic=deterministic),
             env,
             seed,
             render_row=0 if video else None,
         )
     finally:
         env.close()
-        close = getattr(trainer, "close", None)
-        if callable(close):
-            close()
     out = {
         "checkpoint": payload["path"],
         "algo": payload["algo"],
@@ -208,7 +224,15 @@ def evaluate_checkpoint(
 
         target = (out_path or Path(payload["path"]).parent) / "eval.mp4"
         fps = float(getattr(env, "metadata", {}).get("render_fps", 30) or 30)
-        out["video"] = str(write_video(result.frames, target, fps=fps))
+        written = write_video(result.frames, target, fps=fps)
+        out["video"] = str(written)
+        if written.suffix != ".mp4":
+            note = (
+                f"video written as {written.name}: mp4 needs imageio-ffmpeg "
+                "(pip install 'simrl[video]')"
+            )
+            out["video_note"] = note
+            print(note, file=sys.stderr, flush=True)
     if out_path is not None:
         from simrl.files import atomic_write_text
 

@@ -9,6 +9,8 @@ uninterrupted one.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,8 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from simrl.algos.base import RunConfig
 from simrl.files import atomic_write_text
+from simrl.nn.compute import ComputeConfig, resolve_compute
 from simrl.runs.checkpoint import (
     CheckpointError,
     check_compatible,
@@ -28,36 +30,22 @@ from simrl.runs.checkpoint import (
     make_payload,
     save_checkpoint,
 )
+from simrl.runs.config import RunConfig
 from simrl.runs.configs import to_plain, to_scalar
-from simrl.runs.device import resolve_device, set_threads
 from simrl.runs.evaluate import eval_seed, evaluate_policy, make_eval_env
+from simrl.runs.metering import UpdateMeter
 from simrl.runs.metrics import MetricsWriter
 from simrl.runs.progress import RunProgress
 from simrl.runs.state import MAX_NONFINITE_STREAK, RunState, nonfinite_update, rename_clashes
 from simrl.runs.summary import build_summary, print_run_report, write_summary
 
+# Functions called as hook(path, iteration) after every `last.pt` a run writes, in any run of this
+# process (e.g. to copy checkpoints elsewhere, or, in tests, to signal the run at a known point).
+CHECKPOINT_HOOKS: list[Callable[[Path, int], Any]] = []
 
-def validate_run_config(run: RunConfig) -> None:
-    """One-line errors for run settings that cannot work, before anything is built."""
-    checks = [
-        (run.total_env_steps > 0, f"total_env_steps must be > 0, got {run.total_env_steps}"),
-        (
-            run.eval_every >= 0,
-            f"eval_every must be >= 0 (0 = only at the end), got {run.eval_every}",
-        ),
-        (run.eval_episodes >= 1, f"eval_episodes must be >= 1, got {run.eval_episodes}"),
-        (
-            run.checkpoint_every >= 0,
-            f"checkpoint_every must be >= 0 (0 = only at the end), got {run.checkpoint_every}",
-        ),
-        (
-            run.num_threads >= 0,
-            f"num_threads must be >= 0 (0 = torch default), got {run.num_threads}",
-        ),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise ValueError(message)
+STOP_SIGNALS = tuple(
+    s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGUSR2", None)) if s is not None
+)
 
 
 def run_training(
@@ -69,21 +57,30 @@ def run_training(
     run_dir: str | Path,
     config_dict: dict[str, Any] | None = None,
     *,
+    compute: ComputeConfig | None = None,
     trainer_factory: Callable[..., Any] | None = None,
     env_factory: Callable[..., Any] | None = None,
+    on_checkpoint: Callable[[Path], Any] | None = None,
 ) -> dict[str, Any]:
     """Train `algo` until `run.total_env_steps`, writing the run directory; return the summary.
 
-    `trainer_factory(env_cfg, model_cfg, algo_cfg, run)` defaults to the registry's
-    `make_trainer` for `algo`; `env_factory` (same signature as `simrl.sim.make_group_env`) builds
-    the evaluation env. Bad settings or an unusable `run.resume` checkpoint raise a one-line
-    ValueError before any work. The summary's `status` is "completed", "stopped" (Ctrl-C) or
+    `compute` (device, threads, precision) is resolved here, once, and handed to the trainer.
+    `trainer_factory(env_cfg, model_cfg, algo_cfg, compute, seed=, total_env_steps=)` defaults to
+    the registry's `make_trainer` for `algo`; `env_factory` (same signature as
+    `simrl.sim.make_group_env`) builds the evaluation env; `on_checkpoint(path)` is called after
+    each `last.pt` is written. Bad settings or an unusable `run.resume` checkpoint raise a
+    one-line ValueError before any work. The summary's `status` is "completed", "stopped" or
     "failed" (NaN guard or an error; errors are re-raised after the summary is written).
+
+    SIGINT (Ctrl-C) and SIGTERM stop the run after the current iteration: it is checkpointed and
+    the summary (`status: stopped`, `stop_signal`) describes that checkpoint; a second Ctrl-C
+    abandons the iteration (the summary then describes the last checkpoint). A stop signal that
+    a launcher listened to before the run (submitit's preemption signal) is handed on to it
+    after saving, so the launcher can requeue the job; the requeued run resumes.
     """
-    validate_run_config(run)
-    device = resolve_device(run.device)
-    set_threads(run.num_threads)
-    run = replace(run, device=device)
+    run.validate()
+    compute_cfg = compute or ComputeConfig()
+    resolved = resolve_compute(compute_cfg, int(getattr(model_cfg, "width", 0) or 0))
     if trainer_factory is None:
         from simrl.algos.registry import get_algo
 
@@ -111,11 +108,19 @@ def run_training(
                 payload, algo=algo, env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
             )
         torch.manual_seed(run.seed)
-        trainer = trainer_factory(env_cfg, model_cfg, algo_cfg, run)
+        trainer = trainer_factory(
+            env_cfg,
+            model_cfg,
+            algo_cfg,
+            resolved,
+            seed=run.seed,
+            total_env_steps=run.total_env_steps,
+        )
         session = _Session(
-            algo, env_cfg, model_cfg, algo_cfg, run, Path(run_dir), config_dict, trainer, eval_env,
-            e_seed, obs_dim, act_dim,
+            algo, env_cfg, model_cfg, algo_cfg, run, compute_cfg, resolved, Path(run_dir),
+            config_dict, trainer, eval_env, e_seed, obs_dim, act_dim,
         )  # fmt: skip
+        session.on_checkpoint = on_checkpoint
         if payload is not None:
             session.restore(payload)
         return session.train()
@@ -130,17 +135,20 @@ class _Session:
     """One invocation of the run loop (a fresh run or a resumed one)."""
 
     def __init__(
-        self, algo, env_cfg, model_cfg, algo_cfg, run, run_dir, config_dict, trainer, eval_env,
-        eval_seed, obs_dim, act_dim,
+        self, algo, env_cfg, model_cfg, algo_cfg, run, compute_cfg, compute, run_dir, config_dict,
+        trainer, eval_env, eval_seed, obs_dim, act_dim,
     ) -> None:  # fmt: skip
         self.algo, self.env_cfg, self.run, self.run_dir = algo, env_cfg, run, run_dir
+        self.compute = compute
         self.trainer, self.eval_env, self.eval_seed = trainer, eval_env, eval_seed
         self.obs_dim, self.act_dim = obs_dim, act_dim
+        self.meter = UpdateMeter(compute.device)
         self.configs = {
             "env": to_plain(env_cfg),
             "model": to_plain(model_cfg),
             "algo": to_plain(algo_cfg),
             "run": to_plain(replace(run, resume=None)),
+            "compute": to_plain(compute_cfg),
         }
         if config_dict is None:
             config_dict = {"algo_name": algo, **self.configs}
@@ -148,6 +156,8 @@ class _Session:
         self.state = RunState()
         self.resumed_from: str | None = None
         self.ckpt_dir = run_dir / "checkpoints"
+        self.on_checkpoint: Callable[[Path], Any] | None = None
+        self.last_ckpt_env_steps = 0
         self.last_ckpt_iteration = -1
         self.last_good_checkpoint: str | None = None
 
@@ -163,8 +173,10 @@ class _Session:
                 f"the checkpoint's ({payload['iteration']}, {payload['env_steps']})"
             )
         self.state = RunState.from_dict(payload.get("run_state") or {})
+        self.meter.load_state_dict(self.state.meter)
         self.resumed_from = payload["path"]
         self.last_ckpt_iteration = int(payload["iteration"])
+        self.last_ckpt_env_steps = int(payload["env_steps"])
         self.last_good_checkpoint = payload["path"]
 
     def save(self, name: str) -> Path:
@@ -179,12 +191,17 @@ class _Session:
             trainer_state=self.trainer.state_dict(),
             configs=self.configs,
             config=self.config,
-            run_state=self.state.as_dict(),
+            run_state={**self.state.as_dict(), "meter": self.meter.state_dict()},
         )
         save_checkpoint(path, payload)
         if name == "last.pt":
             self.last_ckpt_iteration = int(self.trainer.iteration)
+            self.last_ckpt_env_steps = int(self.trainer.env_steps)
             self.last_good_checkpoint = str(path)
+            if self.on_checkpoint is not None:
+                self.on_checkpoint(path)
+            for hook in list(CHECKPOINT_HOOKS):
+                hook(path, int(self.trainer.iteration))
         return path
 
     # -- evaluation ----------------------------------------------------------------------------
@@ -222,29 +239,81 @@ class _Session:
         )
         title = f"{self.algo} {self.env_cfg.id}"
         progress = RunProgress(run.total_env_steps, int(trainer.env_steps), run.progress, title)
+        self.progress = progress
         status, error = "completed", None
         self.streak, self.pending = 0, False
         self._session_start = time.perf_counter()
         self._wall_offset = self.state.wall_s
         self._session_steps0, self._session_train0 = int(trainer.env_steps), self.state.train_s
+        previous = self._catch_signals()
         try:
             with progress:
-                while trainer.env_steps < run.total_env_steps:
+                while trainer.env_steps < run.total_env_steps and self.stop_signal is None:
                     error = self._iteration(writer, progress)
                     if error is not None:
                         status = "failed"
                         break
+            if self.stop_signal is not None and status != "failed":
+                status, error = "stopped", f"stopped by {signal.Signals(self.stop_signal).name}"
+                self._save_if_consistent()
+                progress.message(f"{error}; checkpoint: {self.last_good_checkpoint or 'none'}")
         except KeyboardInterrupt:
             status, error = "stopped", "interrupted by user"
-            consistent = not self.pending and self.streak == 0
-            if consistent and self.last_ckpt_iteration != trainer.iteration:
-                self.save("last.pt")
+            self._save_if_consistent()
             progress.message(f"interrupted; last checkpoint: {self.last_good_checkpoint or 'none'}")
         except Exception as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
+            self._restore_signals(previous)
             self.finish(status, error, writer)
             raise
-        return self.finish(status, error, writer)
+        self._restore_signals(previous)
+        summary = self.finish(status, error, writer)
+        self._hand_on_signal(previous)
+        return summary
+
+    # -- signals -------------------------------------------------------------------------------
+    def _catch_signals(self) -> dict[int, Any]:
+        """SIGINT, SIGTERM (and SIGUSR2 when a launcher such as submitit handles it) stop the run
+        after the current iteration, with a checkpoint; a second Ctrl-C abandons the iteration."""
+        self.stop_signal: int | None = None
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {}
+        for sig in STOP_SIGNALS:
+            old = signal.getsignal(sig)
+            if sig not in (signal.SIGINT, signal.SIGTERM) and not callable(old):
+                continue  # only signals someone listens to (e.g. submitit's preemption signal)
+            previous[sig] = old
+            signal.signal(sig, self._on_signal)
+        return previous
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self.stop_signal is None:
+            self.stop_signal = signum
+            self.progress.message(
+                f"{signal.Signals(signum).name}: finishing this iteration, then saving and stopping"
+            )
+        elif signum == signal.SIGINT:
+            raise KeyboardInterrupt
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, Any]) -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    def _hand_on_signal(self, previous: dict[int, Any]) -> None:
+        """After saving, pass the stop signal to a handler that was installed before the run
+        (e.g. submitit's, which requeues a preempted job); Python's defaults are not called."""
+        handler = previous.get(self.stop_signal) if self.stop_signal is not None else None
+        if callable(handler) and handler is not signal.default_int_handler:
+            handler(self.stop_signal, None)
+
+    def _save_if_consistent(self) -> None:
+        """Checkpoint the trainer now unless an iteration was cut short or is being skipped for
+        NaNs (then the last checkpoint is the last consistent state, and the summary says so)."""
+        if not self.pending and self.streak == 0:
+            if self.last_ckpt_iteration != self.trainer.iteration:
+                self.save("last.pt")
 
     def _tick(self) -> None:
         """Run wall time = earlier sessions + this session so far (loop, eval, checkpoints)."""
@@ -256,7 +325,10 @@ class _Session:
         self.pending = True  # trainer state and history disagree until the row is recorded
         steps_before = int(trainer.env_steps)
         t0 = time.perf_counter()
-        metrics = trainer.iterate()
+        batch = trainer.collect()
+        t1 = time.perf_counter()
+        metrics = self.meter.run(lambda: trainer.update(batch), int(batch.samples))
+        metrics["update_time_s"] = time.perf_counter() - t1
         dt = time.perf_counter() - t0
         state.train_s += dt
         self._tick()
@@ -309,12 +381,13 @@ class _Session:
         if healthy and (final or (run.checkpoint_every > 0 and it % run.checkpoint_every == 0)):
             self.save("last.pt")
         session_train = state.train_s - self._session_train0
+        last_eval = state.eval_curve[-1] if state.eval_curve else {}
         progress.update(
             steps,
             metrics.get("return_mean"),
-            metrics.get("success_rate"),
+            last_eval.get("success_rate"),
             (steps - self._session_steps0) / session_train if session_train > 0 else math.nan,
-            state.eval_curve[-1]["return_mean"] if state.eval_curve else None,
+            last_eval.get("return_mean"),
             evaluated,
             it,
         )
@@ -328,6 +401,8 @@ class _Session:
             algo=self.algo,
             env_id=self.env_cfg.id,
             run=self.run,
+            compute=self.compute,
+            meter=self.meter,
             trainer=self.trainer,
             state=self.state,
             status=status,
@@ -335,6 +410,14 @@ class _Session:
             resumed_from=self.resumed_from,
             checkpoint=self.last_good_checkpoint,
         )
+        summary["checkpoint_iteration"] = self.last_ckpt_iteration
+        summary["checkpoint_env_steps"] = self.last_ckpt_env_steps
+        if status == "stopped":  # the run as it can be continued: its checkpoint
+            summary["stop_signal"] = (
+                signal.Signals(self.stop_signal).name if self.stop_signal else "SIGINT"
+            )
+            summary["iterations"] = self.last_ckpt_iteration
+            summary["env_steps"] = self.last_ckpt_env_steps
         write_summary(self.run_dir / "summary.json", summary)
         plot = self.run_dir / "learning_curve.png"
         try:

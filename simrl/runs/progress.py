@@ -1,65 +1,74 @@
-"""Live progress of a run: a rich bar on a terminal, plain log lines elsewhere."""
+"""Live progress of a run: a compact bar on a terminal, one plain line per evaluation elsewhere.
+
+Both fit 80 columns: env steps are shown compactly (`1.44M/3.00M`), numbers with 3-4 significant
+digits, success as the deterministic evaluation's success rate (what the run is judged by).
+"""
 
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from rich.console import Console
 
+BAR_WIDTH = 12
 
-def _num(value: Any, fmt: str) -> str:
+
+def _num(value: Any, digits: int = 3) -> str:
+    """Short number: `-5.17`, `412`, `1.2e+03` -> `1.2k` style for large values; `-` if missing."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    return format(value, fmt)
+    value = float(value)
+    if abs(value) >= 1000:
+        return compact(value)
+    return f"{value:.{digits}g}"
+
+
+def compact(n: float) -> str:
+    """1234 -> 1.23k, 1_440_000 -> 1.44M."""
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:.0f}"
 
 
 class RunProgress:
-    """Progress over env steps showing return, success and steps/s.
+    """Progress over env steps: steps, training return, eval return and success, steps/s.
 
-    `enabled=False` shows nothing; on a non-terminal (CI logs, files) the bar is replaced by one line
-    per evaluation so logs stay readable.
+    `enabled=False` shows nothing; on a non-terminal (CI logs, files) the bar is replaced by one
+    line per evaluation so logs stay readable.
     """
 
     def __init__(
         self, total_env_steps: int, start_env_steps: int, enabled: bool, title: str
     ) -> None:
-        self.console = Console(stderr=True)
+        self.console = Console(stderr=True, highlight=False)
         self.enabled = enabled
         self.live = enabled and self.console.is_terminal
         self.total = total_env_steps
         self._progress = None
         if self.live:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
                 TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn(
-                    "ret {task.fields[ret]}  eval {task.fields[eval]}  succ {task.fields[succ]}"
-                ),
-                TextColumn("{task.fields[sps]} steps/s"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
+                BarColumn(bar_width=BAR_WIDTH),
+                TextColumn("{task.fields[steps]}"),
+                TextColumn("{task.fields[stats]}"),
+                TimeRemainingColumn(compact=True),
                 console=self.console,
             )
             self._task = self._progress.add_task(
-                title,
+                title.split("/")[-1][:16],
                 total=total_env_steps,
                 completed=start_env_steps,
-                ret="-",
-                eval="-",
-                succ="-",
-                sps="-",
+                steps=self._steps(start_env_steps),
+                stats="",
             )
+
+    def _steps(self, env_steps: int) -> str:
+        return f"{compact(env_steps)}/{compact(self.total)}"
 
     def __enter__(self) -> RunProgress:
         if self._progress is not None:
@@ -74,7 +83,7 @@ class RunProgress:
         self,
         env_steps: int,
         return_mean: float | None,
-        success_rate: float | None,
+        eval_success: float | None,
         steps_per_s: float,
         eval_return: float | None,
         evaluated: bool,
@@ -83,28 +92,24 @@ class RunProgress:
         """Refresh the bar (or print a line after an evaluation when not on a terminal)."""
         if not self.enabled:
             return
-        ret, succ, sps = (
-            _num(return_mean, ".2f"),
-            _num(success_rate, ".2f"),
-            _num(steps_per_s, ",.0f"),
+        stats = (
+            f"ret {_num(return_mean)} eval {_num(eval_return)} succ {_num(eval_success, 2)} "
+            f"{compact(steps_per_s) if math.isfinite(steps_per_s) else '-'}/s"
         )
-        ev = _num(eval_return, ".2f")
         if self._progress is not None:
             self._progress.update(
                 self._task,
                 completed=min(env_steps, self.total),
-                ret=ret,
-                succ=succ,
-                sps=sps,
-                eval=ev,
+                steps=self._steps(env_steps),
+                stats=stats,
             )
         elif evaluated:
-            self.console.print(
-                f"iter {iteration}  steps {env_steps:,}/{self.total:,}  return {ret}  eval {ev}  "
-                f"success {succ}  {sps} steps/s",
-                highlight=False,
-            )
+            print(f"iter {iteration} {self._steps(env_steps)} {stats}", file=sys.stderr, flush=True)
 
     def message(self, text: str, style: str = "yellow") -> None:
-        """A log line that does not break the bar (always shown, even with progress off)."""
-        self.console.print(text, style=style, highlight=False)
+        """A log line that does not break the bar (always shown, even with progress off); printed
+        whole, never wrapped, so paths in it stay intact."""
+        if self._progress is not None:
+            self.console.print(text, style=style, soft_wrap=True)
+        else:
+            print(text, file=sys.stderr, flush=True)

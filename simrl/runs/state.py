@@ -26,6 +26,7 @@ class RunState:
     nonfinite_total: int = 0
     nonfinite_seen: float = 0.0  # last cumulative `nonfinite_updates` reported by the trainer
     columns: list[str] | None = None
+    meter: dict[str, Any] = field(default_factory=dict)  # UpdateMeter figures (peak, FLOPs)
 
     def as_dict(self) -> dict[str, Any]:
         return to_plain(self.__dict__)

@@ -1,19 +1,21 @@
-"""`summary.json` of a run (the DESIGN.md contract) and the compact tables printed at the end."""
+"""A run's `summary.json` (the keys its readers rely on) and the tables printed at the end."""
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from simrl.files import atomic_write_text
+from simrl.results.format import fmt
 from simrl.runs.configs import to_plain
 
-# Keys every summary.json holds (DESIGN.md contract; tests check them).
+# Keys every summary.json holds: simrl-report, simrl-bench, simrl-tune and the benchmark scripts
+# read them back from run directories (tests check them).
 REQUIRED_SUMMARY_KEYS = (
     "algo",
     "env_id",
@@ -61,31 +63,14 @@ def write_summary(path: Path, summary: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(json_safe(summary), indent=2, allow_nan=False) + "\n")
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-            return f"{value:.3e}"
-        return f"{value:.4g}"
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
-        return f"{value:,}"
-    return str(value)
-
-
-def print_table(title: str, rows: dict[str, Any], console: Any = None) -> None:
-    """Print a two-column rich table."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_header=False, title_justify="left")
-    table.add_column("key", style="bold")
-    table.add_column("value", overflow="fold")
-    for key, value in rows.items():
-        table.add_row(key, _fmt(value))
-    (console or Console()).print(table)
+def print_table(title: str, rows: dict[str, Any], file: Any = None) -> None:
+    """Print `title:` then one `  key  value` line per row, keys aligned; values are never
+    wrapped or cut (a path stays whole, so it can be copied from a log), plain text on any
+    terminal width."""
+    file = file or sys.stdout
+    width = max((len(k) for k in rows), default=0)
+    lines = [f"{title}:"] + [f"  {k.ljust(width)}  {fmt(v)}" for k, v in rows.items()]
+    print("\n".join(lines), file=file, flush=True)
 
 
 SHOWN_KEYS = (
@@ -109,13 +94,10 @@ SHOWN_KEYS = (
 )
 
 
-def print_run_report(summary: dict[str, Any], paths: dict[str, Any], console: Any = None) -> None:
-    """Where the outputs are, then the compact summary table."""
-    from rich.console import Console
-
-    console = console or Console()
-    print_table("Outputs", paths, console)
-    print_table("Run summary", {k: summary.get(k) for k in SHOWN_KEYS if k in summary}, console)
+def print_run_report(summary: dict[str, Any], paths: dict[str, Any], file: Any = None) -> None:
+    """Where the outputs are, then the compact summary (one record per line)."""
+    print_table("Outputs", {k: v for k, v in paths.items() if v}, file)
+    print_table("Run summary", {k: summary.get(k) for k in SHOWN_KEYS if k in summary}, file)
 
 
 def build_summary(
@@ -123,6 +105,8 @@ def build_summary(
     algo: str,
     env_id: str,
     run: Any,
+    compute: Any,
+    meter: Any,
     trainer: Any,
     state: Any,
     status: str,
@@ -130,7 +114,8 @@ def build_summary(
     resumed_from: str | None,
     checkpoint: str | None,
 ) -> dict[str, Any]:
-    """The summary.json content: DESIGN.md keys, timing totals, learner stats and the eval curve."""
+    """The summary.json content: the keys above, timing totals, learner and compute figures,
+    the meters' figures and the eval curve."""
     try:
         stats = to_plain(trainer.learner_stats() or {})
     except Exception as exc:
@@ -166,12 +151,11 @@ def build_summary(
         "rollout_time_s_total": total("rollout_time_s"),
         "update_time_share": update_total / state.wall_s if update_total and state.wall_s else None,
         "nonfinite_updates": state.nonfinite_total,
-        "device": run.device,
-        "num_threads": torch.get_num_threads(),
         # defaults for trainers whose learner_stats() lacks a key; their own values override
         **dict.fromkeys(LEARNER_KEYS),
-        "precision_requested": run.precision,
+        **compute.as_dict(),
         **stats,
+        **meter.stats(),
         "resumed_from": resumed_from,
         "checkpoint": checkpoint,
         "eval_curve": state.eval_curve,

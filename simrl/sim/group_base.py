@@ -37,6 +37,23 @@ from simrl.sim.sampling import generator_from_state
 from simrl.sim.validate import AUTORESET_MODES
 
 
+def select_rows(snapshot: dict[str, Any], index: np.ndarray) -> dict[str, Any]:
+    """Rows `index` (repeats allowed) of a `get_state` snapshot: every array whose leading
+    dimension is the snapshot's row count is indexed, nested dicts recursively."""
+    n = len(snapshot["elapsed"])
+
+    def pick(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: pick(v) for k, v in x.items()}
+        if isinstance(x, np.ndarray) and x.ndim and len(x) == n:
+            return x[index]
+        if isinstance(x, list) and len(x) == n:
+            return [x[i] for i in np.asarray(index).tolist()]
+        return x
+
+    return pick(snapshot)
+
+
 class GroupEnv(gym.vector.VectorEnv):
     """Grouped vector env over `num_groups * group_size` rows; subclasses implement the `_b_*` hooks."""
 

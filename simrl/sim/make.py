@@ -7,7 +7,7 @@ from typing import Any
 
 from simrl.sim.config import EnvConfig
 from simrl.sim.group_base import GroupEnv
-from simrl.sim.registry import check_env_id, get_task
+from simrl.sim.registry import check_env_id, get_task, resolve_env_id
 from simrl.sim.validate import check_sizes
 
 
@@ -23,7 +23,8 @@ def make_group_env(
     """Build a grouped vector env of `num_groups * group_size` rows (see `simrl.sim.group_base`).
 
     Batched tasks (`available_envs()` lists them first) run on one `mujoco.batch.Batch` on
-    `num_threads` threads; any other Gymnasium MuJoCo v5 id runs one Gymnasium env per row.
+    `num_threads` threads; any other registered Gymnasium id whose env is MuJoCo-based runs one
+    Gymnasium env per row (`simrl.sim.gym_rows`); ``"module:EnvId"`` imports module first.
     `task_options` go to the task class (or to `gymnasium.make` on the generic path).
     Arguments are checked before anything is built.
     """
@@ -31,7 +32,7 @@ def make_group_env(
     check_sizes(num_groups, group_size, num_threads, autoreset_mode)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
-    task_cls = get_task(env_id)
+    task_cls = get_task(resolve_env_id(env_id))
     if task_cls is not None:
         from simrl.sim.batched import GroupVecEnv
 

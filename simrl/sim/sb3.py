@@ -38,8 +38,8 @@ class SB3VecEnv(VecEnv):
             group_env.num_envs, group_env.single_observation_space, group_env.single_action_space
         )
         self._actions: np.ndarray | None = None
-        self._ep_return = np.zeros(self.num_envs)
-        self._ep_len = np.zeros(self.num_envs, np.int64)
+        self.episode_returns = np.zeros(self.num_envs)
+        self.episode_lengths = np.zeros(self.num_envs, np.int64)
         self._t0 = time.time()
         self.reward_terms = RewardTermMeans()  # per-step means of info["reward/<term>"]
 
@@ -48,8 +48,8 @@ class SB3VecEnv(VecEnv):
         obs, _ = self.env.reset(seed=seed)
         self._reset_seeds()
         self._reset_options()
-        self._ep_return[:] = 0
-        self._ep_len[:] = 0
+        self.episode_returns[:] = 0
+        self.episode_lengths[:] = 0
         return obs
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -59,8 +59,8 @@ class SB3VecEnv(VecEnv):
         obs, reward, terminated, truncated, info = self.env.step(self._actions)
         self.reward_terms.add(info)
         done = terminated | truncated
-        self._ep_return += reward
-        self._ep_len += 1
+        self.episode_returns += reward
+        self.episode_lengths += 1
         success = info.get("is_success")
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
         if success is not None:
@@ -70,12 +70,12 @@ class SB3VecEnv(VecEnv):
             infos[i]["terminal_observation"] = info["final_obs"][i]
             infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
             infos[i]["episode"] = {
-                "r": float(self._ep_return[i]),
-                "l": int(self._ep_len[i]),
+                "r": float(self.episode_returns[i]),
+                "l": int(self.episode_lengths[i]),
                 "t": round(time.time() - self._t0, 6),
             }
-        self._ep_return[done] = 0
-        self._ep_len[done] = 0
+        self.episode_returns[done] = 0
+        self.episode_lengths[done] = 0
         return obs, reward.astype(np.float32), done, infos
 
     def close(self) -> None:

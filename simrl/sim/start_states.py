@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from simrl.checks import check_fields, limit
 from simrl.files import atomic_write_bytes
 
 BANK_FORMAT = "simrl.start_bank/1"
@@ -45,42 +46,19 @@ class CurriculumConfig:
     probability `prob`) | reverse_demo (the reverse curriculum; see the module docstring).
     """
 
-    name: str = "none"
-    prob: float = 0.5  # chance that a re-seeded group starts from the bank
+    name: str = limit("none", choices=CURRICULA, what="a curriculum")
+    prob: float = limit(0.5, ge=0.0, le=1.0)  # chance that a re-seeded group starts from the bank
     bank: str | None = None  # a saved bank (.npz); None: record `demos` scripted demos at start
-    demos: int = 256  # demonstrations recorded when no bank file is given
-    demo_seed: int = 0  # seed of the recorded demonstrations
-    threshold: float = 0.5  # reverse_demo: success rate that moves the start back
-    window: int = 64  # reverse_demo: bank episodes per decision
-    step_back: int = 5  # reverse_demo: steps the start moves back per advance
-    spread: int = 5  # reverse_demo: starts are drawn from up to this many steps before the start
+    demos: int = limit(256, ge=1)  # demonstrations recorded when no bank file is given
+    demo_seed: int = limit(0, ge=0)  # seed of the recorded demonstrations
+    threshold: float = limit(0.5, gt=0.0, le=1.0)  # reverse_demo: success rate that moves back
+    window: int = limit(64, ge=1)  # reverse_demo: bank episodes per decision
+    step_back: int = limit(5, ge=1)  # reverse_demo: steps the start moves back per advance
+    spread: int = limit(5, ge=0)  # reverse_demo: starts drawn up to this many steps further back
 
     def validate(self) -> None:
         """One-line ValueError naming the field, its value and what is allowed."""
-        if self.name not in CURRICULA:
-            raise ValueError(f"CurriculumConfig.name={self.name!r} is not one of {list(CURRICULA)}")
-        if not _is_num(self.prob) or not 0.0 <= self.prob <= 1.0:
-            raise ValueError(f"CurriculumConfig.prob={self.prob!r} must be a number in [0, 1]")
-        if not _is_num(self.threshold) or not 0.0 < self.threshold <= 1.0:
-            raise ValueError(
-                f"CurriculumConfig.threshold={self.threshold!r} must be a number in (0, 1]"
-            )
-        for name, low in (("demos", 1), ("demo_seed", 0), ("window", 1), ("step_back", 1)):
-            value = getattr(self, name)
-            if not _is_int(value) or value < low:
-                raise ValueError(f"CurriculumConfig.{name}={value!r} must be an integer >= {low}")
-        if not _is_int(self.spread) or self.spread < 0:
-            raise ValueError(f"CurriculumConfig.spread={self.spread!r} must be an integer >= 0")
-        if self.bank is not None and not isinstance(self.bank, str):
-            raise ValueError(f"CurriculumConfig.bank={self.bank!r} must be a file path or null")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_num(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+        check_fields(self)
 
 
 # ------------------------------------------------------------------------------------ the bank

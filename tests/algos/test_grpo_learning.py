@@ -8,9 +8,9 @@ iterations (51.2k env steps): seed 0 -11.59 -> -6.47, seed 1 -11.58 -> -6.94, se
 
 import numpy as np
 
-from simrl.algos.base import RunConfig
 from simrl.algos.grpo import GRPOConfig, make_trainer
 from simrl.nn import core_preset
+from simrl.nn.compute import ComputeConfig, resolve_compute
 from simrl.sim import make_group_env
 from simrl.sim.config import EnvConfig
 
@@ -39,7 +39,11 @@ def test_grpo_improves_reacher():
         init_log_std=-0.5,
     )
     trainer = make_trainer(
-        EnvConfig(id="Reacher-v5"), core_preset("small"), cfg, RunConfig(seed=0, num_threads=1)
+        EnvConfig(id="Reacher-v5"),
+        core_preset("small"),
+        cfg,
+        resolve_compute(ComputeConfig(num_threads=1)),
+        seed=0,
     )
     before = deterministic_return(trainer)
     for _ in range(8):

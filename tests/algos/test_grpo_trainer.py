@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from simrl.algos.base import RunConfig, Trainer
+from simrl.algos.base import Trainer
 from simrl.algos.grpo import GRPOConfig, auto_lr, make_trainer
 from simrl.nn import core_preset
+from simrl.nn.compute import ComputeConfig, resolve_compute
+from simrl.runs.metering import UpdateMeter
 from simrl.sim.config import EnvConfig
 
 ENV = EnvConfig(id="Reacher-v5")
+CPU = resolve_compute(ComputeConfig(device="cpu", num_threads=1))
 
 
 def tiny(**kw):
@@ -21,9 +24,16 @@ def tiny(**kw):
     return GRPOConfig(**base)
 
 
-def trainer(cfg=None, seed=0, **run_kw):
-    run = RunConfig(seed=seed, total_env_steps=10_000, num_threads=1, **run_kw)
-    return make_trainer(ENV, core_preset("small"), cfg or tiny(), run)
+def trainer(cfg=None, seed=0):
+    return make_trainer(
+        ENV, core_preset("small"), cfg or tiny(), CPU, seed=seed, total_env_steps=10_000
+    )
+
+
+def metered(tr, meter: UpdateMeter) -> dict:
+    """One iteration with the update metered from outside, as the run loop does."""
+    batch = tr.collect()
+    return meter.run(lambda: tr.update(batch), batch.samples)
 
 
 def params(tr):
@@ -33,12 +43,12 @@ def params(tr):
 def test_protocol_and_metrics():
     tr = trainer()
     assert isinstance(tr, Trainer)
-    m = tr.iterate()
+    meter = UpdateMeter(CPU.device)
+    m = metered(tr, meter)
     for key in (
         "return_mean",
         "success_rate",
         "env_steps",
-        "update_time_s",
         "rollout_time_s",
         "kl",
         "clip_frac",
@@ -55,7 +65,8 @@ def test_protocol_and_metrics():
     assert math.isnan(m["success_rate"]) and m["zero_var_frac"] == 0.0
     a = tr.act(np.zeros((3, 10)))
     assert a.shape == (3, 2) and np.all(np.abs(a) <= 1)
-    stats = tr.learner_stats()
+    metered(tr, meter)  # the FLOP counter meters the second update (the first is memory's)
+    stats = {**tr.learner_stats(), **meter.stats()}
     assert stats["params_trainable"] == sum(p.numel() for p in tr.policy.parameters())
     assert stats["optimizer_state_bytes"] > 0 and stats["peak_learner_memory_bytes"] > 0
     # 2x64 tanh MLP on 10 inputs + 2-dim mean head: fwd 2*(10*64 + 64*64 + 64*2) per sample, bwd ~2x
@@ -156,7 +167,7 @@ def test_load_state_rejects_mismatch():
     tr = trainer()
     with pytest.raises(ValueError, match="not a GRPO trainer state"):
         tr.load_state_dict({"foo": 1})
-    other = make_trainer(ENV, core_preset("small", width=32), tiny(), RunConfig())
+    other = make_trainer(ENV, core_preset("small", width=32), tiny(), CPU)
     with pytest.raises(ValueError, match="does not match"):
         tr.load_state_dict(other.state_dict())
 
@@ -168,7 +179,7 @@ def test_load_state_rejects_mismatch():
         ("scale", "max", "GRPOConfig.scale='max'"),
         ("loss_agg", "sum", "GRPOConfig.loss_agg='sum'"),
         ("squash", "sigmoid", "GRPOConfig.squash='sigmoid'"),
-        ("group_size", 1, "group_size=1 must be >= 2"),
+        ("group_size", 1, "group_size=1 must be an integer >= 2"),
         ("epochs", 0, "GRPOConfig.epochs=0"),
         ("gamma", 1.5, "GRPOConfig.gamma=1.5"),
         ("lr", -1.0, "GRPOConfig.lr=-1.0 must be a number > 0, or 0 for auto"),
@@ -225,8 +236,7 @@ def test_auto_lr_scales_with_core_width_and_explicit_lr_is_kept():
     # lr=0 (the default) -> 3e-3 up to width 64, x 64/width above (hand-computed)
     assert auto_lr(64) == 3e-3 and auto_lr(32) == 3e-3
     assert auto_lr(256) == pytest.approx(7.5e-4) and auto_lr(1024) == pytest.approx(1.875e-4)
-    run = RunConfig(seed=0, total_env_steps=10_000, num_threads=1)
-    base = make_trainer(ENV, core_preset("base"), tiny(), run)
+    base = make_trainer(ENV, core_preset("base"), tiny(), CPU, seed=0, total_env_steps=10_000)
     assert base.base_lr == pytest.approx(7.5e-4)
     assert base.learner_stats()["lr_base"] == pytest.approx(7.5e-4)
     m = base.iterate()  # linear decay: lr = base x (1 - env_steps / total)
@@ -238,6 +248,7 @@ def test_auto_lr_scales_with_core_width_and_explicit_lr_is_kept():
 def test_cpu_memory_meter_runs_once_for_a_fixed_batch():
     """The slow CPU meter runs on the first update and again only for a larger batch."""
     tr = trainer()
-    flags = [tr.iterate()["memory_metered"] for _ in range(3)]
+    meter = UpdateMeter(CPU.device)
+    flags = [metered(tr, meter)["memory_metered"] for _ in range(3)]
     assert flags == [1.0, 0.0, 0.0]
-    assert tr.learner_stats()["peak_learner_memory_bytes"] > 0
+    assert meter.stats()["peak_learner_memory_bytes"] > 0

@@ -7,22 +7,24 @@ import numpy as np
 import pytest
 import torch
 
-from simrl.algos.base import RunConfig, Trainer
+from simrl.algos.base import Trainer
 from simrl.algos.ppo import PPOConfig, PPOTrainer, make_trainer
 from simrl.nn import core_preset
+from simrl.nn.compute import ComputeConfig, resolve_compute
 from simrl.sim.config import EnvConfig
 
 # Tiny rollouts: 4 envs x 64 steps = 256 samples, 4 minibatches of 64, 2 epochs.
 TINY = {"n_envs": 4, "n_steps": 64, "batch_size": 64, "n_epochs": 2}
 REACHER = EnvConfig("Reacher-v5")  # obs 10, act 2
+CPU_CFG = ComputeConfig(device="cpu", num_threads=1)
+CPU = resolve_compute(CPU_CFG)
 
 
 def make(preset="small", seed=0, env=REACHER, **algo):
     cfg = PPOConfig(**{**TINY, **algo})
-    run = RunConfig(seed=seed, total_env_steps=10_000, device="cpu", num_threads=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return make_trainer(env, core_preset(preset), cfg, run)
+        return make_trainer(env, core_preset(preset), cfg, CPU, seed=seed, total_env_steps=10_000)
 
 
 def flat_params(trainer):
@@ -54,8 +56,7 @@ def test_param_count_base_hand_computed():
 def test_params_about_twice_grpo():
     grpo = pytest.importorskip("simrl.algos.grpo")
     gcfg = grpo.GRPOConfig(num_groups=2, group_size=2)
-    run = RunConfig(seed=0, total_env_steps=1000, device="cpu", num_threads=1)
-    g = grpo.make_trainer(REACHER, core_preset("small"), gcfg, run)
+    g = grpo.make_trainer(REACHER, core_preset("small"), gcfg, CPU, total_env_steps=1000)
     g_params = g.learner_stats()["params_trainable"]
     p_params = make().learner_stats()["params_trainable"]
     # GRPO = Core + Gaussian head (130 + 2); PPO adds a second Core and the value head (65).
@@ -65,18 +66,26 @@ def test_params_about_twice_grpo():
 
 
 def test_iterate_smoke_and_meters():
+    from simrl.runs.metering import UpdateMeter
+
     t = make()
-    m = t.iterate()
-    for key in ("return_mean", "success_rate", "env_steps", "update_time_s", "rollout_time_s"):
+    meter = UpdateMeter("cpu")
+
+    def metered() -> dict:
+        batch = t.collect()
+        return meter.run(lambda: t.update(batch), batch.samples)
+
+    m = metered()
+    for key in ("return_mean", "success_rate", "env_steps", "rollout_time_s"):
         assert key in m
     for key in ("kl", "clip_frac", "entropy", "value_loss", "peak_learner_memory_bytes"):
         assert np.isfinite(m[key]), key
     assert t.env_steps == m["env_steps"] == 256 and t.iteration == 1
     assert np.isfinite(m["return_mean"]) and m["episodes"] == 4  # one 50-step episode per env
     assert np.isnan(m["success_rate"])  # Reacher has no success signal
-    t.iterate()
+    metered()
     assert t.env_steps == 512 and t.iteration == 2
-    s = t.learner_stats()
+    s = {**t.learner_stats(), **meter.stats()}
     # Per sample and pass, fwd + bwd (weight grads, plus input grads except for the first layer):
     fwd = 2 * (2 * (10 * 64 + 64 * 64) + 64 * 2 + 64)  # 19328
     bwd = fwd + 2 * (2 * 64 * 64 + 64 * 2 + 64)  # 19328 + 16768
@@ -147,17 +156,21 @@ def test_run_loop_resume_matches_uninterrupted(tmp_path):
     from dataclasses import replace
 
     from simrl.runs import run_training
+    from simrl.runs.config import RunConfig
 
     algo = PPOConfig(**TINY)
     run = RunConfig(
         seed=0, total_env_steps=1024, eval_every=0, eval_episodes=2, checkpoint_every=2,
-        progress=False, tensorboard=False, num_threads=1,
+        progress=False, tensorboard=False,
     )  # fmt: skip
     model = core_preset("small")
-    run_training("ppo", REACHER, model, algo, run, tmp_path / "a")
-    run_training("ppo", REACHER, model, algo, replace(run, total_env_steps=512), tmp_path / "b")
+    kw = {"compute": CPU_CFG}
+    run_training("ppo", REACHER, model, algo, run, tmp_path / "a", **kw)
+    run_training(
+        "ppo", REACHER, model, algo, replace(run, total_env_steps=512), tmp_path / "b", **kw
+    )
     resumed = replace(run, resume=str(tmp_path / "b"))
-    summary = run_training("ppo", REACHER, model, algo, resumed, tmp_path / "b")
+    summary = run_training("ppo", REACHER, model, algo, resumed, tmp_path / "b", **kw)
     assert summary["env_steps"] == 1024 and summary["resumed_from"]
     a = torch.load(tmp_path / "a/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]
     b = torch.load(tmp_path / "b/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]

@@ -1,11 +1,12 @@
-"""Comparison numbers on synthetic runs: aggregates, ratios, goals, curves, report and files."""
+"""Comparison numbers on synthetic runs: aggregates, ratios, goals, rliable statistics, report and
+files. (The mean curve's test moved with the code to tests/results/test_results_stats.py.)"""
 
 import csv
 import json
 
 import pytest
 
-from simrl.bench import BenchConfig, aggregate, goals, mean_curve, ratios, run_record, write_results
+from simrl.bench import BenchConfig, aggregate, goals, ratios, robust, run_record, write_results
 from simrl.bench.report import render_report
 from simrl.bench.results import first_crossing
 
@@ -90,15 +91,32 @@ def test_aggregate_ratios_goals():
     assert ratios({"grpo": agg["grpo"]}) == {}
 
 
-def test_mean_curve_interpolates_on_common_grid():
-    c = mean_curve(
-        [[{"env_steps": 0, "return_mean": 0.0}, {"env_steps": 10, "return_mean": 10.0}],
-         [{"env_steps": 0, "return_mean": 2.0}, {"env_steps": 8, "return_mean": 10.0}]],
-        "env_steps", points=5,
-    )  # fmt: skip
-    assert c["x"] == [0.0, 2.0, 4.0, 6.0, 8.0]  # ends at the shorter curve
-    # seed 1 at x=4: 4.0; seed 2 at x=4: 2 + 4 = 6.0 -> mean 5, std 1
-    assert c["mean"][2] == pytest.approx(5.0) and c["std"][2] == pytest.approx(1.0)
+def test_robust_iqm_and_probability_of_improvement():
+    rob = robust(records())
+    ret = rob["iqm"]["final_return_mean"]
+    # two seeds each: nothing trimmed, the IQM is the mean; the interval spans the two seeds
+    assert ret["grpo"]["value"] == pytest.approx(-8.5) and ret["grpo"]["n"] == 2
+    assert (ret["grpo"]["low"], ret["grpo"]["high"]) == (-9.0, -8.0)
+    assert ret["ppo"]["value"] == pytest.approx(-11.0)
+    # every GRPO seed (-8, -9) beats every PPO seed (-10, -12)
+    poi = rob["probability_of_improvement"]["final_return_mean"]
+    assert (poi["x"], poi["y"], poi["value"], poi["n"]) == ("grpo", "ppo", 1.0, 2)
+    assert "success_rate" not in rob["iqm"]  # Reacher has no success signal
+    assert rob["bootstrap"] == {"reps": 2000, "seed": 0, "confidence": 0.95}
+    assert robust(records()) == rob  # seeded bootstrap: the same numbers again
+
+
+def test_robust_with_success_and_one_seed():
+    recs = [
+        run_record(summary(a, 0, 1, 1.0, ret, CURVE_A, success_rate=succ), METRICS, None, {})
+        for a, ret, succ in (("grpo", -5.0, 0.25), ("ppo", -6.0, 0.5))
+    ]
+    rob = robust(recs)
+    assert rob["iqm"]["success_rate"]["ppo"] == {"value": 0.5, "low": None, "high": None, "n": 1}
+    assert rob["probability_of_improvement"]["success_rate"]["value"] == 0.0
+    assert rob["probability_of_improvement"]["final_return_mean"]["value"] == 1.0
+    assert robust(recs[:1])["iqm"]["final_return_mean"]["grpo"]["value"] == -5.0
+    assert robust(recs[:1])["probability_of_improvement"] == {}  # no PPO side
 
 
 def test_report_and_files(tmp_path):
@@ -126,6 +144,14 @@ def test_report_and_files(tmp_path):
     assert "| final deterministic return | -8 | -10 | +2 (diff) |" in report
     assert "## Goals" in report and report == render_report(json.loads(json.dumps(data)))
     assert res["plots"]["learning curves"] == "learning_curves.png"
+    # rliable's statistics beside mean ± std (n); one seed per side: no std, no interval
+    assert "## IQM and probability of improvement" in report
+    assert (
+        "| metric | GRPO mean ± std (n) | GRPO IQM [95% CI] | PPO mean ± std (n) "
+        "| PPO IQM [95% CI] | P(GRPO > PPO) [95% CI] |" in report
+    )
+    assert "| final deterministic return | -8 (1) | -8 | -10 (1) | -10 | 1 |" in report
+    assert data["robust"]["probability_of_improvement"]["final_return_mean"]["value"] == 1.0
 
 
 @pytest.mark.parametrize(

@@ -54,21 +54,28 @@ def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
+GOAL_POINT = "testenvs.goal_point:simrl_test/GoalPoint-v0"  # the tests' own MuJoCo env
+TESTS_ON_PATH = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # imports `testenvs`
+
+
 @pytest.fixture(scope="module")
 def basic_sweep(tmp_path_factory) -> Path:
-    """`simrl-train -m seed=0,1 algo.clip_low=0.2,-1` with the basic launcher: the two runs with
-    clip_low=-1 fail inside the sweep (the up-front check is skipped to get there)."""
+    """`simrl-train -m seed=0,1 +env.options.crash_after_resets=0,2` on the tests' GoalPoint env
+    with the basic launcher: the two runs whose env crashes at its third reset fail while running
+    (every value is valid, so the up-front check passes), the others complete."""
     cwd = tmp_path_factory.mktemp("basic_sweep")
     threads = max(1, cpus() // 2)  # what a 2-job joblib sweep gives each run
     proc = run_cli(
         "train",
         "-m",
+        "env=gym",
+        f"env.id={GOAL_POINT}",
         "seed=0,1",
-        "algo.clip_low=0.2,-1",
+        "+env.options.crash_after_resets=0,2",
         f"num_threads={threads}",
         *TINY,
         cwd=cwd,
-        env={"SIMRL_SKIP_CHECK": "1"},
+        env=TESTS_ON_PATH,
     )
     sweep = only_sweep_dir(cwd)
     sweep.joinpath("proc.json").write_text(

@@ -8,13 +8,14 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from simrl.algos.base import RunConfig
 from simrl.algos.grpo import GRPOConfig
 from simrl.algos.ppo import PPOConfig
 from simrl.cli.app import check_overrides, sweep_naming, sweep_points
 from simrl.cli.train import sweep_threads
 from simrl.cli.validate import build_configs
 from simrl.nn import PRESETS
+from simrl.nn.compute import ComputeConfig
+from simrl.runs.config import RunConfig
 from simrl.sim import available_envs
 
 from .conftest import TINY
@@ -39,20 +40,25 @@ def test_defaults_build_the_owners_dataclasses():
     assert built.algo_cfg == GRPOConfig()  # conf/algo/grpo.yaml keeps the dataclass defaults
     assert built.env.id == "Reacher-v5"
     assert built.run.total_env_steps == _compose().env.total_env_steps  # the env's budget
-    assert built.run.precision == "auto" and built.run.fp8_recipe == "tensorwise"
+    assert built.compute.precision == "auto" and built.compute.fp8_recipe == "tensorwise"
     assert built.model == PRESETS["small"]
     ppo = build_configs(_compose("algo=ppo", "algo.n_steps=64", "total_env_steps=5000"))
     assert ppo.algo_cfg == PPOConfig(n_steps=64) and ppo.run.total_env_steps == 5000
 
 
 def test_run_fields_mirror_runconfig():
-    """Every RunConfig field is a top-level key (precision/fp8_recipe via the precision group)."""
+    """Every RunConfig and ComputeConfig field is a top-level key (precision, fp8_recipe and
+    fp8_emulate via the precision group)."""
     cfg = _compose()
-    for f in dataclasses.fields(RunConfig):
-        if f.name not in ("precision", "fp8_recipe"):
+    for f in [*dataclasses.fields(RunConfig), *dataclasses.fields(ComputeConfig)]:
+        if f.name not in ("precision", "fp8_recipe", "fp8_emulate"):
             assert f.name in cfg, f.name
-    built = build_configs(_compose("precision=fp8", "precision.recipe=rowwise", "seed=7"))
-    assert (built.run.precision, built.run.fp8_recipe, built.run.seed) == ("fp8", "rowwise", 7)
+    built = build_configs(
+        _compose("precision=fp8", "precision.recipe=rowwise", "precision.emulate=true", "seed=7")
+    )
+    compute = built.compute
+    assert (compute.precision, compute.fp8_recipe, compute.fp8_emulate) == ("fp8", "rowwise", True)
+    assert built.run.seed == 7
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -112,8 +118,15 @@ def test_bad_override_is_one_exact_line(overrides, expected):
 
 def test_bad_key_and_env_id_name_the_allowed_values():
     text = _error("algo.foo=1")
-    assert text.startswith("algo.foo=1: no such key in 'algo'; keys: name, num_groups, group_size")
-    assert text.endswith("(add a new key with +algo.foo=...)")
+    assert text.startswith("algo.foo=1: no such key; nearest: ")
+    # with or without +, an unknown key is an error naming the nearest valid ones
+    assert _error("algo.num_group=3").startswith(
+        "algo.num_group=3: no such key; nearest: algo.num_groups"
+    )
+    assert _error("+algo.num_group=3").startswith(
+        "algo.num_group=3: no such key; nearest: algo.num_groups"
+    )
+    assert _error("+seeed=3").startswith("seeed=3: no such key; nearest: seed")
     text = _error("env.id=Nope-v0")
     assert text.startswith("env.id=Nope-v0 is not a known env; allowed: ")
     assert "Reacher-v5" in text and "Ant-v5" in text

@@ -10,10 +10,15 @@ import statistics
 
 import pytest
 
-from simrl.cli.aggregate import aggregate, load_runs
 from simrl.cli.report import write_report
+from simrl.results import group_runs, load_runs, mean_curve
 
-from .conftest import TINY, cpus, only_sweep_dir, run_cli, summary
+from .conftest import GOAL_POINT, TESTS_ON_PATH, TINY, cpus, only_sweep_dir, run_cli, summary
+
+# run dirs of the basic sweep: named by the swept keys only
+OK = "+env.options.crash_after_resets=0,seed={seed}"
+BAD = "+env.options.crash_after_resets=2,seed={seed}"
+OK_GROUP, BAD_GROUP = "env.options.crash_after_resets=0", "env.options.crash_after_resets=2"
 
 
 def _proc(sweep):
@@ -30,15 +35,10 @@ def test_sweep_runs_all_points_and_survives_a_failing_run(basic_sweep):
     )
     names = sorted(p.name for p in basic_sweep.iterdir() if p.is_dir() and p.name != "report")
     # run dirs are named by the swept keys only
-    assert names == [
-        "algo.clip_low=-1,seed=0",
-        "algo.clip_low=-1,seed=1",
-        "algo.clip_low=0.2,seed=0",
-        "algo.clip_low=0.2,seed=1",
-    ]
+    assert names == [OK.format(seed=0), OK.format(seed=1), BAD.format(seed=0), BAD.format(seed=1)]
     assert (basic_sweep / "multirun.yaml").exists()
     for seed in (0, 1):
-        ok = basic_sweep / f"algo.clip_low=0.2,seed={seed}"
+        ok = basic_sweep / OK.format(seed=seed)
         s = summary(ok)
         assert (s["status"], s["seed"], s["env_steps"], s["algo"]) == (
             "completed",
@@ -49,41 +49,41 @@ def test_sweep_runs_all_points_and_survives_a_failing_run(basic_sweep):
         assert math.isfinite(s["final_return_mean"])
         for name in ("metrics.csv", "config.yaml", ".hydra/overrides.yaml", ".hydra/config.yaml"):
             assert (ok / name).exists(), name
-        bad = summary(basic_sweep / f"algo.clip_low=-1,seed={seed}")
+        bad = summary(basic_sweep / BAD.format(seed=seed))
         assert bad["status"] == "failed"
-        assert bad["error"] == "algo.clip_low=-1.0 must be a number in [0.0, 1.0]"
-        assert (basic_sweep / f"algo.clip_low=-1,seed={seed}" / "error.log").exists()
+        assert bad["error"] == "RuntimeError: GoalPoint crashed at reset 3 (crash_after_resets)"
+        assert (basic_sweep / BAD.format(seed=seed) / "error.log").exists()
 
 
 def test_report_aggregates_over_seeds_and_lists_failures(basic_sweep):
     out = write_report(basic_sweep)
-    ok = [summary(basic_sweep / f"algo.clip_low=0.2,seed={s}") for s in (0, 1)]
+    ok = [summary(basic_sweep / OK.format(seed=s)) for s in (0, 1)]
     returns = [s["final_return_mean"] for s in ok]
     with open(out / "report.csv") as fh:
         rows = {r["group"]: r for r in csv.DictReader(fh)}
-    assert set(rows) == {"algo.clip_low=-1", "algo.clip_low=0.2"}
-    good = rows["algo.clip_low=0.2"]
+    assert set(rows) == {OK_GROUP, BAD_GROUP}
+    good = rows[OK_GROUP]
     assert (good["n"], good["failed"], good["seeds"]) == ("2", "0", "0 1")
     assert float(good["return_mean"]) == pytest.approx(statistics.mean(returns), rel=1e-6)
     assert float(good["return_std"]) == pytest.approx(statistics.stdev(returns), rel=1e-6)
     flops = [s["learner_flops_per_sample"] for s in ok]
     assert float(good["flops_per_sample_mean"]) == pytest.approx(statistics.mean(flops), rel=1e-6)
-    bad = rows["algo.clip_low=-1"]
+    bad = rows[BAD_GROUP]
     assert (bad["n"], bad["failed"]) == ("0", "2")
     md = (out / "report.md").read_text()
-    assert "## Failed runs" in md and md.count("must be a number in [0.0, 1.0]") == 2
+    assert "## Failed runs" in md and md.count("GoalPoint crashed at reset 3") == 2
     with open(out / "runs.csv") as fh:
         statuses = sorted(r["status"] for r in csv.DictReader(fh))
     assert statuses == ["completed", "completed", "failed", "failed"]
     assert (out / "curves.png").stat().st_size > 0
     assert len(list((out / "curves").glob("*.png"))) == 1  # failed group has no curve
     # the curve is the mean over seeds at each evaluation point
-    (group,) = [g for g in aggregate(load_runs(basic_sweep)) if g.label == "algo.clip_low=0.2"]
+    groups = group_runs(load_runs(basic_sweep), robust=False)
+    (group,) = [g for g in groups if g.label == OK_GROUP]
     last = [s["eval_curve"][-1]["return_mean"] for s in ok]
-    from simrl.cli.aggregate import mean_curve
-
-    grid, mean, _ = mean_curve(group.completed)
+    grid, mean, _, _ = mean_curve([r.curve for r in group.completed])
     assert grid[-1] == 800 and mean[-1] == pytest.approx(statistics.mean(last))
+    assert float(good["return_iqm"]) == pytest.approx(statistics.mean(returns), rel=1e-6)
 
 
 def test_report_cli_errors_are_one_line(tmp_path, capsys):
@@ -106,16 +106,19 @@ def test_joblib_sweep_matches_basic_runs_with_reused_workers(basic_sweep, tmp_pa
         "hydra/launcher=joblib",
         "hydra.launcher.n_jobs=2",
         "seed=2,1,0",
-        "algo.clip_low=0.2",
+        "env=gym",
+        f"env.id={GOAL_POINT}",
+        "+env.options.crash_after_resets=0",
         *TINY,
         cwd=tmp_path,
+        env=TESTS_ON_PATH,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     sweep = only_sweep_dir(tmp_path)
     assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == ["seed=0", "seed=1", "seed=2"]
     for seed in (0, 1):
         mine = summary(sweep / f"seed={seed}")
-        ref = summary(basic_sweep / f"algo.clip_low=0.2,seed={seed}")
+        ref = summary(basic_sweep / OK.format(seed=seed))
         assert mine["num_threads"] == max(1, cpus() // 2)
         assert mine["final_return_mean"] == ref["final_return_mean"]
         assert mine["eval_curve"] == [
@@ -125,8 +128,10 @@ def test_joblib_sweep_matches_basic_runs_with_reused_workers(basic_sweep, tmp_pa
 
 
 def test_eval_cli_on_a_sweep_run(basic_sweep, capsys):
-    run_dir = basic_sweep / "algo.clip_low=0.2,seed=0"
-    proc = run_cli("eval", f"checkpoint={run_dir}", "episodes=2", cwd=basic_sweep)
+    run_dir = basic_sweep / OK.format(seed=0)
+    proc = run_cli(
+        "eval", f"checkpoint={run_dir}", "episodes=2", cwd=basic_sweep, env=TESTS_ON_PATH
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads((run_dir / "eval.json").read_text())
     assert result["episodes"] == 2 and len(result["returns"]) == 2
@@ -174,7 +179,8 @@ def test_help_lists_groups_and_common_overrides(capsys):
         "env: gym, pick_place, push, pusher, reach, reacher",
         "model: base, large, small, xl",
         "precision: auto, bf16, fp32, fp8",
-        "experiment: push_bench, pusher_bench, quick, reacher_bench",
+        "experiment: none, pick_place_solve, push_bench, push_solve, pusher_bench, quick, "
+        "reacher_bench",
         "hydra/launcher: basic, joblib, ray_local, ray_cluster, slurm, submitit_local",
         "Common overrides:",
         "simrl-train -m algo=grpo,ppo env=reacher seed=0,1,2",
@@ -191,11 +197,13 @@ def test_resume_a_sweep_run_in_place(basic_sweep, tmp_path):
     overrides from .hydra/overrides.yaml, continues in the same directory and keeps .hydra/."""
     import shutil
 
-    src = basic_sweep / "algo.clip_low=0.2,seed=1"
+    src = basic_sweep / OK.format(seed=1)
     run_dir = tmp_path / src.name
     shutil.copytree(src, run_dir)
     overrides_before = (run_dir / ".hydra/overrides.yaml").read_text()
-    proc = run_cli("train", f"resume={run_dir}", "total_env_steps=1200", cwd=tmp_path)
+    proc = run_cli(
+        "train", f"resume={run_dir}", "total_env_steps=1200", cwd=tmp_path, env=TESTS_ON_PATH
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     s = summary(run_dir)
     assert (s["status"], s["env_steps"], s["seed"]) == ("completed", 1200, 1)

@@ -88,8 +88,11 @@ def test_preset_overrides_return_fresh_copies():
     ("kwargs", "needle"),
     [
         ({"width": 50}, "divisible by 16"),
-        ({"activation": "swish"}, "['elu', 'gelu', 'relu', 'silu', 'tanh']"),
-        ({"kind": "cnn"}, "['mlp', 'residual']"),
+        (
+            {"activation": "swish"},
+            "activation='swish' is not one of the choices; allowed: elu, gelu",
+        ),
+        ({"kind": "cnn"}, "kind='cnn' is not one of the choices; allowed: mlp, residual"),
         ({"depth": 0}, "depth=0"),
     ],
 )

@@ -99,10 +99,20 @@ class FakeAlgoConfig:
     interrupt_at: int = -1  # raise KeyboardInterrupt at the start of this iteration
 
 
+@dataclass
+class FakeBatch:
+    samples: int
+    obs: list
+    act: list
+    rew: list
+    info: dict
+    rollout_time: float
+
+
 class FakeTrainer:
     """REINFORCE with a group-mean baseline on FakeGroupEnv; all randomness is in its own RNGs."""
 
-    def __init__(self, env_cfg, model_cfg, algo_cfg, run) -> None:
+    def __init__(self, env_cfg, model_cfg, algo_cfg, compute, *, seed=0, total_env_steps=0) -> None:
         model_cfg = (
             model_cfg
             if isinstance(model_cfg, FakeModelConfig)
@@ -116,7 +126,7 @@ class FakeTrainer:
             env_cfg.id,
             num_groups=algo_cfg.num_groups,
             group_size=algo_cfg.group_size,
-            seed=run.seed,
+            seed=seed,
             autoreset_mode="disabled",
             **env_cfg.options,
         )
@@ -128,8 +138,8 @@ class FakeTrainer:
         )
         self.log_std = torch.nn.Parameter(torch.full((2,), -1.0))
         self.optim = torch.optim.Adam([*self.model.parameters(), self.log_std], lr=algo_cfg.lr)
-        self.gen = torch.Generator().manual_seed(run.seed)
-        self.np_rng = np.random.default_rng(run.seed + 1)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.np_rng = np.random.default_rng(seed + 1)
         self.env_steps = 0
         self.iteration = 0
         self.nonfinite_updates = 0
@@ -138,7 +148,7 @@ class FakeTrainer:
         with torch.no_grad():
             return self.model(torch.as_tensor(obs, dtype=torch.float32)).double().numpy()
 
-    def iterate(self) -> dict[str, float]:
+    def collect(self) -> FakeBatch:
         if self.iteration == self.cfg.interrupt_at:
             raise KeyboardInterrupt
         t0 = time.perf_counter()
@@ -153,13 +163,19 @@ class FakeTrainer:
             obs_l.append(o)
             act_l.append(a)
             rew.append(torch.as_tensor(r, dtype=torch.float32))
-        t1 = time.perf_counter()
-        ret = torch.stack(rew).sum(0)
+        self.env_steps += self.env.num_envs * self.env.horizon
+        return FakeBatch(
+            self.env.num_envs * self.env.horizon, obs_l, act_l, rew, info,
+            time.perf_counter() - t0,
+        )  # fmt: skip
+
+    def update(self, batch: FakeBatch) -> dict[str, float]:
+        ret = torch.stack(batch.rew).sum(0)
         adv = ret - ret.view(self.cfg.num_groups, -1).mean(1, keepdim=True).repeat_interleave(
             self.cfg.group_size
         )
-        dist = torch.distributions.Normal(self.model(torch.stack(obs_l)), self.log_std.exp())
-        logp = dist.log_prob(torch.stack(act_l)).sum(-1)
+        dist = torch.distributions.Normal(self.model(torch.stack(batch.obs)), self.log_std.exp())
+        logp = dist.log_prob(torch.stack(batch.act)).sum(-1)
         loss = -(logp * adv).mean()
         skipped = 0
         if 0 <= self.cfg.nan_from_iteration <= self.iteration + 1:
@@ -171,18 +187,20 @@ class FakeTrainer:
         else:
             skipped = 1
             self.nonfinite_updates += 1
-        self.env_steps += self.env.num_envs * self.env.horizon
         self.iteration += 1
         return {
             "return_mean": float(ret.mean()),
-            "success_rate": float(np.mean(info["is_success"])),
+            "success_rate": float(np.mean(batch.info["is_success"])),
             "loss": float(loss.detach()),
             "env_steps": float(self.env_steps),
-            "rollout_time_s": t1 - t0,
-            "update_time_s": time.perf_counter() - t1,
+            "rollout_time_s": batch.rollout_time,
             "skipped_nonfinite": skipped,
             "nonfinite_updates": self.nonfinite_updates,
+            "learner_epochs": 1.0,
         }
+
+    def iterate(self) -> dict[str, float]:
+        return self.update(self.collect())
 
     def state_dict(self) -> dict:
         return {
@@ -211,15 +229,26 @@ class FakeTrainer:
         return {
             "params_trainable": sum(p.numel() for p in self.model.parameters()) + 2,
             "optimizer_state_bytes": 0,
-            "peak_learner_memory_bytes": 1234,
-            "learner_flops_per_sample": 100.0,
-            "precision_requested": "auto",
-            "precision_effective": "fp32",
         }
 
     def parameters_vector(self) -> torch.Tensor:
         return torch.cat([p.detach().flatten() for p in [*self.model.parameters(), self.log_std]])
 
 
-def fake_factory(env_cfg, model_cfg, algo_cfg, run) -> FakeTrainer:
-    return FakeTrainer(env_cfg, model_cfg, algo_cfg, run)
+def fake_factory(env_cfg, model_cfg, algo_cfg, compute, **kw) -> FakeTrainer:
+    return FakeTrainer(env_cfg, model_cfg, algo_cfg, compute, **kw)
+
+
+def fake_actor(obs_space, act_space, model_cfg, algo_cfg, compute, trainer_state, seed=0):
+    """The fake trainer's deterministic policy rebuilt from its state (no env, no optimizer)."""
+    hidden = FakeModelConfig(**(model_cfg or {})).hidden
+    model = torch.nn.Sequential(
+        torch.nn.Linear(obs_space.shape[0], hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 2)
+    )
+    model.load_state_dict(trainer_state["model"])
+
+    def act(obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.as_tensor(obs, dtype=torch.float32)).double().numpy()
+
+    return act

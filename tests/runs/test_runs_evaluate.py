@@ -8,10 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _runs_fakes import FakeAlgoConfig, FakeGroupEnv, FakeModelConfig, fake_factory, make_fake_env
+from _runs_fakes import (
+    FakeAlgoConfig,
+    FakeGroupEnv,
+    FakeModelConfig,
+    fake_actor,
+    fake_factory,
+    make_fake_env,
+)
 
-from simrl.algos.base import RunConfig
 from simrl.runs import evaluate_checkpoint, evaluate_policy, run_training
+from simrl.runs.config import RunConfig
 from simrl.runs.evaluate import eval_seed
 from simrl.sim.config import EnvConfig
 
@@ -60,7 +67,7 @@ def test_evaluate_checkpoint_rebuilds_and_films(tmp_path: Path) -> None:
         video=True,
         out_dir=tmp_path / "eval",
         env_factory=make_fake_env,
-        trainer_factory=fake_factory,
+        actor_factory=fake_actor,
         print_table=False,
     )
     # same weights, same eval seed and episode count -> exactly the run's final evaluation

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from _runs_fakes import FakeAlgoConfig, FakeModelConfig, fake_factory, make_fake_env
+from _runs_fakes import FakeAlgoConfig, FakeBatch, FakeModelConfig, fake_factory, make_fake_env
 
-from simrl.algos.base import RunConfig
+from simrl.nn.compute import ComputeConfig
 from simrl.runs import CheckpointError, load_checkpoint, run_training
+from simrl.runs.config import RunConfig
 from simrl.runs.summary import REQUIRED_SUMMARY_KEYS
 from simrl.sim.config import EnvConfig
 
@@ -155,26 +156,32 @@ def test_mismatched_checkpoints_are_refused_and_nothing_is_lost(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("total_env_steps", 0, "total_env_steps must be > 0"),
-        ("eval_episodes", 0, "eval_episodes must be >= 1"),
-        ("checkpoint_every", -1, "checkpoint_every must be >= 0"),
+        ("total_env_steps", 0, "total_env_steps=0 must be an integer >= 1"),
+        ("eval_episodes", 0, "eval_episodes=0 must be an integer >= 1"),
+        ("checkpoint_every", -1, "checkpoint_every=-1 must be an integer >= 0"),
         ("device", "tpu", "unknown device 'tpu'"),
     ],
 )
 def test_bad_run_settings_one_line_errors(tmp_path: Path, field: str, value, message: str) -> None:
-    run = replace(RunConfig(progress=False), **{field: value})
-    with pytest.raises(ValueError, match=message):
+    run, compute = RunConfig(progress=False), ComputeConfig()
+    if hasattr(run, field):
+        run = replace(run, **{field: value})
+    else:
+        compute = replace(compute, **{field: value})
+    with pytest.raises(ValueError, match=message) as err:
         run_training(
             "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, tmp_path / "r",
-            {}, trainer_factory=fake_factory, env_factory=make_fake_env,
+            {}, compute=compute, trainer_factory=fake_factory, env_factory=make_fake_env,
         )  # fmt: skip
+    assert "\n" not in str(err.value)
     assert not (tmp_path / "r").exists()
 
 
 def test_trainer_that_makes_no_progress_fails_cleanly(tmp_path: Path) -> None:
-    def stuck_factory(*args):
-        trainer = fake_factory(*args)
-        trainer.iterate = lambda: {"return_mean": 0.0}
+    def stuck_factory(*args, **kw):
+        trainer = fake_factory(*args, **kw)
+        trainer.collect = lambda: FakeBatch(0, [], [], [], {}, 0.0)
+        trainer.update = lambda batch: {"return_mean": 0.0}
         return trainer
 
     with pytest.raises(RuntimeError, match="consumed no env steps at iteration 0"):

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from simrl.algos.registry import available_algos, get_algo
+from simrl.nn.device import resolve_device
 from simrl.runs.configs import from_plain, to_plain
-from simrl.runs.device import resolve_device
 from simrl.runs.summary import write_summary
 
 
@@ -73,16 +73,16 @@ def test_summary_is_strict_json(tmp_path: Path) -> None:
 
 
 def test_summary_peak_memory_covers_the_whole_history() -> None:
-    """A resumed trainer may report only its own process's peak; the run's history knows more."""
+    """A resumed run's meter may know only its own process's peak; the run's history knows more."""
     from types import SimpleNamespace
 
-    from simrl.algos.base import RunConfig
+    from simrl.nn.compute import ComputeConfig, resolve_compute
+    from simrl.runs.config import RunConfig
+    from simrl.runs.metering import UpdateMeter
     from simrl.runs.state import RunState
     from simrl.runs.summary import REQUIRED_SUMMARY_KEYS, build_summary
 
-    trainer = SimpleNamespace(
-        env_steps=20, iteration=2, learner_stats=lambda: {"peak_learner_memory_bytes": 0}
-    )
+    trainer = SimpleNamespace(env_steps=20, iteration=2, learner_stats=lambda: {})
     state = RunState(
         history=[
             {"peak_learner_memory_bytes": 5000.0, "update_time_s": 1.0},
@@ -92,14 +92,16 @@ def test_summary_peak_memory_covers_the_whole_history() -> None:
         wall_s=8.0,
     )
     out = build_summary(
-        algo="fake", env_id="E", run=RunConfig(), trainer=trainer, state=state, status="completed",
-        error=None, resumed_from=None, checkpoint=None,
+        algo="fake", env_id="E", run=RunConfig(), compute=resolve_compute(ComputeConfig()),
+        meter=UpdateMeter("cpu"), trainer=trainer, state=state, status="completed", error=None,
+        resumed_from=None, checkpoint=None,
     )  # fmt: skip
     assert out["peak_learner_memory_bytes"] == 5000
     assert out["env_steps_per_s"] == 5.0 and out["update_time_s_total"] == 4.0
     assert out["update_time_share"] == 0.5
     assert out["final_return_mean"] is None and out["success_rate"] is None  # no eval yet
     assert set(REQUIRED_SUMMARY_KEYS) <= out.keys()
+    assert out["device"] == "cpu" and out["precision_effective"] == "fp32"
 
 
 def test_omegaconf_containers_become_plain() -> None:

@@ -11,14 +11,16 @@ import torch
 
 grpo = pytest.importorskip("simrl.algos.grpo")
 
-from simrl.algos.base import RunConfig  # noqa: E402
 from simrl.nn import core_preset  # noqa: E402
+from simrl.nn.compute import ComputeConfig  # noqa: E402
 from simrl.runs import CheckpointError, evaluate_checkpoint, load_checkpoint, run_training  # noqa: E402
+from simrl.runs.config import RunConfig  # noqa: E402
 from simrl.runs.summary import REQUIRED_SUMMARY_KEYS  # noqa: E402
 from simrl.sim.config import EnvConfig  # noqa: E402
 
 GROUPS, G, STEPS = 2, 4, 50  # Reacher-v5 episodes are 50 steps
 PER_ITER = GROUPS * G * STEPS
+CPU_CFG = ComputeConfig(device="cpu", num_threads=1)
 
 
 def _algo() -> grpo.GRPOConfig:
@@ -27,12 +29,14 @@ def _algo() -> grpo.GRPOConfig:
 
 def _run(run_dir: Path, iters: int = 4, width: int = 16, env_id: str = "Reacher-v5", **kw) -> dict:
     settings = dict(
-        seed=7, device="cpu", eval_every=2, eval_episodes=2, checkpoint_every=2, progress=False,
-        tensorboard=False, num_threads=1,
+        seed=7, eval_every=2, eval_episodes=2, checkpoint_every=2, progress=False,
+        tensorboard=False,
     )  # fmt: skip
     run = RunConfig(total_env_steps=iters * PER_ITER, **{**settings, **kw})
     model = core_preset("small", width=width)
-    return run_training("grpo", EnvConfig(id=env_id), model, _algo(), run, run_dir, {"x": 1})
+    return run_training(
+        "grpo", EnvConfig(id=env_id), model, _algo(), run, run_dir, {"x": 1}, compute=CPU_CFG
+    )
 
 
 def _params(run_dir: Path) -> dict[str, torch.Tensor]:
@@ -41,20 +45,20 @@ def _params(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def _interrupt_once(monkeypatch, cls: type, at_iteration: int) -> None:
-    """Make `cls.iterate` raise KeyboardInterrupt (Ctrl-C) once, when starting `at_iteration`.
+    """Make `cls.collect` raise KeyboardInterrupt (Ctrl-C) once, when starting `at_iteration`.
 
     An interrupted run keeps its budget (lr schedules depend on total_env_steps), so this is the
     faithful way to cut a run short.
     """
-    original, armed = cls.iterate, {"on": True}
+    original, armed = cls.collect, {"on": True}
 
-    def iterate(self):
+    def collect(self):
         if armed["on"] and self.iteration == at_iteration:
             armed["on"] = False
             raise KeyboardInterrupt
         return original(self)
 
-    monkeypatch.setattr(cls, "iterate", iterate)
+    monkeypatch.setattr(cls, "collect", collect)
 
 
 def test_grpo_run_outputs_and_resume_exactness(tmp_path: Path, monkeypatch) -> None:
@@ -113,11 +117,12 @@ def test_ppo_run_resume_exactness(tmp_path: Path, monkeypatch) -> None:
 
     def run(run_dir: Path, iters: int, **kw) -> dict:
         cfg = RunConfig(
-            seed=3, total_env_steps=iters * 128, device="cpu", eval_every=2, eval_episodes=2,
-            checkpoint_every=2, progress=False, tensorboard=False, num_threads=1, **kw,
+            seed=3, total_env_steps=iters * 128, eval_every=2, eval_episodes=2,
+            checkpoint_every=2, progress=False, tensorboard=False, **kw,
         )  # fmt: skip
         model = core_preset("small", width=16)
-        return run_training("ppo", EnvConfig(id="Reacher-v5"), model, algo, cfg, run_dir, {})
+        env = EnvConfig(id="Reacher-v5")
+        return run_training("ppo", env, model, algo, cfg, run_dir, {}, compute=CPU_CFG)
 
     full = run(tmp_path / "full", 4)
     _interrupt_once(monkeypatch, ppo.PPOTrainer, 3)
@@ -134,17 +139,17 @@ def test_ppo_run_resume_exactness(tmp_path: Path, monkeypatch) -> None:
 def test_grpo_nan_guard_stops_and_keeps_last_good_checkpoint(tmp_path: Path, monkeypatch) -> None:
     """From iteration 3 on every gradient norm is NaN: GRPO skips, the loop stops after 3 in a row."""
     poison = {"on": False}
-    iterate, clip = grpo.GRPOTrainer.iterate, torch.nn.utils.clip_grad_norm_
+    collect, clip = grpo.GRPOTrainer.collect, torch.nn.utils.clip_grad_norm_
 
-    def gated_iterate(self):
+    def gated_collect(self):
         poison["on"] = self.iteration >= 2
-        return iterate(self)
+        return collect(self)
 
     def nan_clip(params, max_norm, *args, **kwargs):
         norm = clip(params, max_norm, *args, **kwargs)
         return norm * float("nan") if poison["on"] else norm
 
-    monkeypatch.setattr(grpo.GRPOTrainer, "iterate", gated_iterate)
+    monkeypatch.setattr(grpo.GRPOTrainer, "collect", gated_collect)
     monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", nan_clip)
     out = _run(tmp_path / "nan", iters=10, checkpoint_every=1)
     assert out["status"] == "failed" and out["iterations"] == 5 and out["nonfinite_updates"] == 3

@@ -71,7 +71,7 @@ def test_generic_state_dict_round_trip():
     for _ in range(3):
         env.step(np.full((2, 1), 0.1))
     state = env.state_dict()
-    assert isinstance(state["rows"]["np_random"][0], dict)  # plain data, no MjData objects
+    assert isinstance(state["rows"]["python"]["_np_random"], dict)  # plain data, no MjData objects
     other = make()
     other.load_state_dict(state)
     for _ in range(5):

@@ -49,21 +49,32 @@ def test_staged_terms_bounded_and_sum_to_reward(env_id):
         assert (reward >= 0).all() and (reward <= 1 + 1e-12).all()
         solved = info["is_success"]
         np.testing.assert_array_equal(terms["success"] > 0, solved)
-        np.testing.assert_allclose(terms["success"][solved], 1.0 / n_terms)
+        # a solved step scores the stages before the goal as complete; the goal stage keeps its
+        # distance term 1 - tanh(5 d) (>= 1 - tanh(0.25) inside the 5 cm goal)
+        goal = "push" if env_id == "simrl/Push-v0" else "place"
+        for name, value in terms.items():
+            if name != goal:
+                np.testing.assert_allclose(value[solved], 1.0 / n_terms)
+        expect = (1 - np.tanh(5 * info["distance"][solved])) / n_terms
+        np.testing.assert_allclose(terms[goal][solved], expect, atol=1e-12)
+        assert (reward[solved] >= (n_terms - 1 + 1 - np.tanh(0.25)) / n_terms - 1e-12).all()
+        assert (reward[~solved] <= (n_terms - 1) / n_terms + 1e-12).all()
         seen_success |= solved.any()
         seen_fail |= (~solved).any()
     assert seen_success and seen_fail
 
 
 def test_pick_place_grasp_term_follows_contacts():
-    """The grasp stage pays only while both fingers touch the cube; the place stage only then."""
+    """Before success, the grasp stage pays only while both fingers touch the cube, and the place
+    stage only then."""
     steps = _episode("simrl/PickPlace-v0", seed=4)
     grasped_any = False
     for _, info in steps:
+        open_ = ~info["is_success"]
         held = info["grasped"]
-        np.testing.assert_array_equal(info["reward/grasp"] > 0, held)
-        assert (info["reward/place"][~held] == 0).all()
-        grasped_any |= held[:8].any()
+        np.testing.assert_array_equal(info["reward/grasp"][open_] > 0, held[open_])
+        assert (info["reward/place"][open_ & ~held] == 0).all()
+        grasped_any |= (held & open_)[:8].any()
     assert grasped_any  # the scripted half grasps
 
 

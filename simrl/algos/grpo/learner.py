@@ -8,7 +8,6 @@ a few in a row with every saved checkpoint intact.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 from typing import Any
@@ -19,7 +18,15 @@ from simrl.algos.grpo.config import GRPOConfig
 from simrl.algos.grpo.loss import grpo_loss, loss_weights
 from simrl.algos.grpo.policy import GaussianPolicy
 from simrl.algos.grpo.rollout import Rollout
-from simrl.nn.meters import count_flops
+
+
+def auto_micro_batch(core: torch.nn.Module, budget_mb: float, minibatch: int) -> int:
+    """The largest micro-batch whose estimated activations fit `budget_mb` MiB (at least 16,
+    at most the minibatch): narrow cores run whole minibatches, wide ones are bounded."""
+    per_sample = max(int(core.activation_bytes_per_sample()), 1)
+    fits = int(budget_mb * 2**20) // per_sample
+    return max(16, min(int(minibatch), fits))
+
 
 UPDATE_KEYS = ("loss", "approx_kl", "clip_frac", "kl", "entropy", "grad_norm", "ratio_mean")
 
@@ -27,18 +34,25 @@ UPDATE_KEYS = ("loss", "approx_kl", "clip_frac", "kl", "entropy", "grad_norm", "
 class GRPOLearner:
     """Policy update from one batch of rollouts and their advantages."""
 
-    def __init__(self, policy: GaussianPolicy, cfg: GRPOConfig, plan: Any, gen: torch.Generator):
+    def __init__(
+        self,
+        policy: GaussianPolicy,
+        cfg: GRPOConfig,
+        plan: Any,
+        gen: torch.Generator,
+        micro_batch: int | None = None,
+    ):
         self.policy = policy
         self.cfg = cfg
         self.plan = plan
         self.gen = gen
+        self.micro_batch = int(micro_batch or cfg.micro_batch_size or cfg.minibatch_size)
         self.device = policy.act_center.device
         self.ref = copy.deepcopy(policy).requires_grad_(False) if cfg.beta > 0 else None
         # each update sets its own (scheduled) lr; cfg.lr may be 0 (auto), which Adam accepts
         self.optimizer = torch.optim.Adam(policy.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
         self.nonfinite_updates = 0
         self.nonfinite_consecutive = 0
-        self.flops_per_sample: float | None = None
 
     def refresh_reference(self) -> None:
         """Set the reference policy to the current policy (iterative GRPO)."""
@@ -46,39 +60,12 @@ class GRPOLearner:
             self.ref.load_state_dict(self.policy.state_dict())
 
     def update(
-        self,
-        roll: Rollout,
-        adv: torch.Tensor,
-        zero_var: torch.Tensor,
-        lr: float,
-        meter: contextlib.AbstractContextManager | None = None,
-        meter_epochs: int | None = None,
+        self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor, lr: float
     ) -> dict[str, float]:
-        """Run the epochs over the batch; return mean minibatch stats and update bookkeeping.
-
-        `meter` (e.g. a `PeakMemory`) is entered at the start of the update and left after
-        `meter_epochs` epochs (None: at the end). Every epoch repeats the same allocations, so one
-        metered epoch gives the update's peak at a fraction of a slow meter's cost.
-        """
-        if self.flops_per_sample is None:  # outside the memory meter: the counter's own bookkeeping
-            self._count_flops(roll, adv, zero_var)
-        with contextlib.ExitStack() as metering:
-            if meter is not None:
-                metering.enter_context(meter)
-            return self._update(roll, adv, zero_var, lr, metering, meter_epochs)
-
-    def _update(
-        self,
-        roll: Rollout,
-        adv: torch.Tensor,
-        zero_var: torch.Tensor,
-        lr: float,
-        metering: contextlib.ExitStack,
-        meter_epochs: int | None,
-    ) -> dict[str, float]:
+        """Run the epochs over the batch; return mean minibatch stats and update bookkeeping."""
         cfg = self.cfg
         out = {k: float("nan") for k in UPDATE_KEYS}
-        out.update(epochs_done=0.0, minibatch_steps=0.0, update_skipped=0.0)
+        out.update(epochs_done=0.0, minibatch_steps=0.0, update_skipped=0.0, learner_epochs=0.0)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         flat = self._flatten(roll, adv, zero_var)
@@ -121,8 +108,6 @@ class GRPOLearner:
             if bad or stop:
                 break
             out["epochs_done"] = float(epoch + 1)
-            if meter_epochs is not None and epoch + 1 == meter_epochs:
-                metering.close()
         self.optimizer.zero_grad(set_to_none=True)
         if bad:
             self.nonfinite_updates += 1
@@ -134,6 +119,8 @@ class GRPOLearner:
             out[k] = v / steps
         out["kl"] = out.pop("kl_ref", float("nan"))
         out["minibatch_steps"] = float(steps)
+        out["learner_epochs"] = out["epochs_done"]
+        out["learner_samples"] = float(total)
         return out
 
     def _accumulate(
@@ -146,7 +133,7 @@ class GRPOLearner:
         are alive at a time. Returns (loss, weighted-mean stats), or (None, {}) when the loss is
         not finite (the caller then drops the gradient). Sums stay on the device until the end.
         """
-        micro = self.cfg.micro_batch_size or idx.numel()
+        micro = self.micro_batch
         scale = total / idx.numel()
         loss_sum = torch.zeros((), device=self.device)
         w_sum = torch.zeros((), device=self.device)
@@ -187,7 +174,7 @@ class GRPOLearner:
         if self.ref is not None:
             flat["kl_w"] = kl_w.reshape(-1).to(dev)
             n = flat["obs"].shape[0]
-            step = max(self.cfg.micro_batch_size, 4096)
+            step = max(self.micro_batch, 4096)
             ref_logp = torch.empty(n, dtype=torch.float32, device=dev)
             with torch.no_grad():
                 for s in range(0, n, step):
@@ -221,23 +208,6 @@ class GRPOLearner:
             entropy=self.policy.entropy(log_std),
             ent_coef=cfg.ent_coef,
         )
-
-    def _count_flops(self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor) -> None:
-        """FLOPs per sample of one forward + backward (counted on one micro-batch, per row)."""
-        flat = self._flatten(roll, adv, zero_var)
-        pool = torch.nonzero(flat["w"] > 0).squeeze(1)
-        n = min(self.cfg.micro_batch_size or self.cfg.minibatch_size, pool.numel())
-        if n == 0:
-            return
-        idx = pool[:n]
-
-        def fwd_bwd() -> None:
-            loss, _ = self._loss(flat, idx, 1.0)
-            loss.backward()
-
-        flops = count_flops(fwd_bwd)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.flops_per_sample = flops / n
 
     def state_dict(self) -> dict[str, Any]:
         return {

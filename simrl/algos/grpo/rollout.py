@@ -63,17 +63,21 @@ def collect_rollout(
     update_normalizer: bool = True,
     snapshot_at: Sequence[int] = (),
     snapshot_rows: np.ndarray | None = None,
+    active_rows: int | None = None,
 ) -> Rollout:
     """Step all rows of `env` from `obs` for up to `horizon` steps (stops early once all ended).
 
     The observation normaliser is updated with each step's observations of active rows before the
     policy acts on them, so the stored inputs and log-probs are exactly what the update recomputes.
     At the steps in `snapshot_at`, `env.get_state(snapshot_rows)` is stored (vine branch points).
+    With `active_rows`, only the first rows play: the others are masked from the start.
     """
     device = policy.act_center.device
     n = obs.shape[0]
     obs_store, u_store, logp_store, rew_store, mask_store = [], [], [], [], []
     done = np.zeros(n, dtype=bool)
+    if active_rows is not None:  # rows past it take no step that counts (a trimmed last batch)
+        done[active_rows:] = True
     success = np.zeros(n, dtype=bool) if getattr(env, "has_success", False) else None
     snapshots: dict[int, Any] = {}
     terms = RewardTermMeans()

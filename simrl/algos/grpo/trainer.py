@@ -6,8 +6,13 @@ Implements the `simrl.algos.base.Trainer` protocol. One iteration:
    copied exactly into its `group_size` rows. With ``horizon`` shorter than the episode, episodes
    continue across iterations: each group is re-formed from one of its still-running rows (a
    random one, cloned exactly into the others), or reset if all of them ended.
+   With ``branch_frac`` > 0 (full-episode rollouts), that share of the groups instead starts
+   from the exact state of a random row at a random step of the previous rollout, and plays on
+   to that episode's end: a group baseline from one shared mid-episode state, for the late
+   decisions that full-episode groups (whose rows have drifted apart by then) judge poorly.
 2. roll every row out (rows that end are masked); for ``vine``, branch Monte Carlo continuations;
 3. group-relative advantages; 4. `epochs` of minibatch Adam on the clipped surrogate (learner.py).
+`collect` does 1-3, `update` does 4; callers may time and meter `update` on its own.
 
 All randomness (start-state seeds, action noise, minibatch order, group leaders) comes from one
 seeded torch generator kept in the state_dict, so a resumed run continues bit-identically on CPU.
@@ -17,71 +22,77 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
-from simrl.algos.base import RunConfig
+from simrl.algos.grpo.actor import GaussianActor, build_policy
 from simrl.algos.grpo.advantages import compute_advantages, vine_branch_points
 from simrl.algos.grpo.config import GRPOConfig, auto_lr
-from simrl.algos.grpo.learner import GRPOLearner
-from simrl.algos.grpo.policy import GaussianPolicy
+from simrl.algos.grpo.learner import GRPOLearner, auto_micro_batch
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
 from simrl.nn import CoreConfig
-from simrl.nn.device import resolve_device
-from simrl.nn.meters import PeakMemory, optimizer_state_bytes, param_count
-from simrl.nn.precision import resolve_precision
+from simrl.nn.compute import Compute
+from simrl.nn.meters import optimizer_state_bytes, param_count
+from simrl.nn.trees import state_mismatch, to_array_tree, to_tensor_tree
 from simrl.sim.config import EnvConfig
+from simrl.sim.group_base import select_rows
 
 STATE_VERSION = 1
 
 
-class _Unsaveable(Exception):
-    pass
+@dataclass
+class GroupBatch:
+    """One iteration's group rollouts with their advantages (what `update` learns from)."""
+
+    roll: Rollout
+    adv: torch.Tensor
+    zero_var: torch.Tensor
+    vine_steps: int
+    rollout_time: float
+
+    @property
+    def samples(self) -> int:
+        return self.roll.env_steps
 
 
-def _to_torch(x: Any) -> Any:
-    """Env snapshot -> weights_only-safe payload (numpy arrays become tensors, in nested dicts).
-
-    Raises _Unsaveable for anything but arrays, dicts and plain scalars (e.g. the generic
-    Gymnasium path's MjData objects).
-    """
-    if isinstance(x, dict):
-        return {k: _to_torch(v) for k, v in x.items()}
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biuf":
-        return torch.from_numpy(np.ascontiguousarray(x))
-    if x is None or isinstance(x, (bool, int, float, str)):
-        return x
-    raise _Unsaveable(type(x).__name__)
-
-
-def _to_numpy(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _to_numpy(v) for k, v in x.items()}
-    return x.numpy() if isinstance(x, torch.Tensor) else x
+def _concat(a: Any, b: Any) -> Any:
+    """Concatenate two row snapshots (nested dicts of arrays) along the rows."""
+    if isinstance(a, dict):
+        return {k: _concat(a[k], b[k]) for k in a}
+    if isinstance(a, np.ndarray) and a.ndim:
+        return np.concatenate([a, b])
+    if isinstance(a, list):
+        return a + b
+    return a
 
 
 class GRPOTrainer:
     """Critic-free GRPO learner on a `simrl.sim` group env (see module docstring)."""
 
-    def __init__(self, env_cfg: EnvConfig, model: CoreConfig, algo: GRPOConfig, run: RunConfig):
-        algo.validate()
-        model.validate()
+    def __init__(
+        self,
+        env_cfg: EnvConfig,
+        model: CoreConfig,
+        algo: GRPOConfig,
+        compute: Compute,
+        *,
+        seed: int = 0,
+        total_env_steps: int = 200_000,
+    ):
         from simrl.sim import make_group_env
         from simrl.sim.make import make_training_env
 
-        self.cfg, self.run = algo, run
+        self.cfg, self.compute = algo, compute
+        self.seed, self.total_env_steps = int(seed), int(total_env_steps)
         self.base_lr = algo.lr or auto_lr(model.width)
-        self.device = torch.device(resolve_device(run.device))
-        if run.num_threads > 0:
-            torch.set_num_threads(run.num_threads)
-        self.plan = resolve_precision(
-            run.precision, self.device, run.precision_strict, run.fp8_recipe, compile=run.compile
-        )
+        self.device = compute.device
+        self.plan = compute.plan
         env_kw = dict(num_threads=env_cfg.num_threads, autoreset_mode="disabled", **env_cfg.options)
         self.env = make_training_env(
-            env_cfg, algo.num_groups, algo.group_size, run.seed, autoreset_mode="disabled"
+            env_cfg, algo.num_groups, algo.group_size, seed, autoreset_mode="disabled"
         )
         limit = self.env.max_episode_steps
         if algo.horizon == 0 and not limit:
@@ -96,49 +107,30 @@ class GRPOTrainer:
                 env_cfg.id,
                 num_groups=self.env.num_envs,
                 group_size=algo.vine_samples,
-                seed=run.seed + 1,
+                seed=seed + 1,
                 **env_kw,
             )
         obs_space, act_space = self.env.single_observation_space, self.env.single_action_space
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(run.seed)
-            policy = GaussianPolicy(
-                int(np.prod(obs_space.shape)),
-                act_space.low,
-                act_space.high,
-                model,
-                squash=algo.squash,
-                state_dependent_std=algo.state_dependent_std,
-                init_log_std=algo.init_log_std,
-                obs_norm=algo.obs_norm,
-                obs_clip=algo.obs_clip,
-            )
-        self.policy = policy.to(self.device)
-        self.policy.core = self.plan.prepare(self.policy.core)
-        self.gen = torch.Generator().manual_seed(run.seed)
-        # stochastic act() for evaluation draws from its own stream, never the training one
-        self._act_gen = torch.Generator().manual_seed(run.seed + 7919)
-        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen)
+        self.policy = build_policy(obs_space, act_space, model, algo, compute, seed)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.actor = GaussianActor(self.policy, self.plan, seed)
+        self.micro_batch = algo.micro_batch_size or auto_micro_batch(
+            self.policy.core, algo.micro_batch_budget_mb, algo.minibatch_size
+        )
+        self.learner = GRPOLearner(self.policy, algo, self.plan, self.gen, self.micro_batch)
         self.env_steps = 0
         self.iteration = 0
         self._ended: np.ndarray | None = None  # continuing mode: rows whose episode is over
-        self._peak_bytes = 0
-        self._peak_steps = 0  # largest batch (valid steps) measured so far
+        self._n_branch = min(round(algo.branch_frac * algo.num_groups), algo.num_groups)
+        self._branches: dict[str, Any] | None = None  # next iteration's mid-episode group starts
 
     # ------------------------------------------------------------------ protocol
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Actions (num_envs, act_dim) for raw observations; the mean action when deterministic."""
-        obs_n = self.policy.normalize(torch.as_tensor(np.asarray(obs), dtype=torch.float64))
-        with torch.no_grad(), self.plan.autocast():
-            mean, log_std = self.policy(obs_n)
-        u = mean
-        if not deterministic:
-            noise = torch.randn(mean.shape, generator=self._act_gen).to(mean.device)
-            u = mean + log_std.exp() * noise
-        return self.policy.to_action(u).double().cpu().numpy()
+        return self.actor(obs, deterministic)
 
-    def iterate(self) -> dict[str, float]:
-        """One collect + update iteration; returns its metrics."""
+    def collect(self) -> GroupBatch:
+        """Roll out the iteration's groups and compute their advantages (steps 1-3 above)."""
         cfg = self.cfg
         if cfg.ref_update_every and self.iteration % cfg.ref_update_every == 0:
             self.learner.refresh_reference()
@@ -157,24 +149,17 @@ class GRPOTrainer:
             values=values,
             vine_every=cfg.vine_every,
         )
-        # CPU peak tracking intercepts every op and allocation (slow): measure the first update of a
-        # process (a resumed run starts with no measurement) and any update with more steps than
-        # measured so far (the peak grows with the batch), over its first epoch (every epoch
-        # repeats the same allocations; PPO's meter does the same)
-        cuda = self.device.type == "cuda"
-        measure = cuda or self._peak_bytes == 0 or roll.env_steps > self._peak_steps
-        pm = PeakMemory(self.device) if measure else None
-        t1 = time.perf_counter()
-        upd = self.learner.update(
-            roll, adv, zero_var, self._lr_now(), meter=pm, meter_epochs=None if cuda else 1
-        )
-        update_time = time.perf_counter() - t1
-        if pm is not None:
-            self._peak_bytes = max(self._peak_bytes, pm.peak_bytes)
-            self._peak_steps = max(self._peak_steps, roll.env_steps)
-        upd["memory_metered"] = float(pm is not None and not cuda)  # its update_time_s is slower
+        return GroupBatch(roll, adv, zero_var, vine_steps, rollout_time)
+
+    def update(self, batch: GroupBatch) -> dict[str, float]:
+        """Epochs of minibatch Adam on the batch (step 4); the iteration's metrics."""
+        upd = self.learner.update(batch.roll, batch.adv, batch.zero_var, self._lr_now())
         self.iteration += 1
-        return self._metrics(roll, adv, zero_var, vine_steps, rollout_time, update_time, upd)
+        return self._metrics(batch, upd)
+
+    def iterate(self) -> dict[str, float]:
+        """One collect + update iteration."""
+        return self.update(self.collect())
 
     # ------------------------------------------------------------------ collection
     def _seed(self) -> int:
@@ -184,6 +169,12 @@ class GRPOTrainer:
         """Observations of the iteration's exact-state groups (see module docstring, step 1)."""
         if not self.continuing or self._ended is None:
             obs, _ = self.env.reset(seed=self._seed())
+            if self._branches is not None:  # groups that continue from states of the last rollout
+                n = len(self._branches["elapsed"])
+                rows = self.env.group_rows(np.arange(n))
+                snap = select_rows(self._branches, np.repeat(np.arange(n), self.cfg.group_size))
+                obs = self.env.set_state(rows, snap)
+                self._branches = None
             return obs
         G = self.cfg.group_size
         alive = ~self._ended.reshape(-1, G)
@@ -208,9 +199,16 @@ class GRPOTrainer:
         cfg = self.cfg
         obs = self._start_obs()
         branch: list[int] = []
+        branch_times: list[int] = []
+        snapshot_rows = None
         if cfg.advantage == "vine":
             branch = [t for t in vine_branch_points(self.horizon, cfg.vine_every) if t > 0]
             branch.append(self.horizon)
+            snapshot_rows = np.repeat(np.arange(self.env.num_envs), cfg.vine_samples)
+        elif self._n_branch and not self.continuing:
+            times = torch.randint(1, self.horizon, (self._n_branch,), generator=self.gen)
+            branch_times = times.tolist()
+            branch = sorted(set(branch_times))
         roll = collect_rollout(
             self.env,
             self.policy,
@@ -219,10 +217,13 @@ class GRPOTrainer:
             self.gen,
             self.plan.autocast,
             snapshot_at=branch,
-            snapshot_rows=np.repeat(np.arange(self.env.num_envs), cfg.vine_samples),
+            snapshot_rows=snapshot_rows,
+            active_rows=self._active_rows(),
         )
         if self.continuing:
             self._ended = roll.ended.cpu().numpy().copy()
+        elif branch_times:
+            self._branches = self._pick_branches(roll, branch_times)
         if cfg.advantage != "vine":
             return roll, None, 0
         cap = cfg.vine_horizon or (self.env.max_episode_steps or self.horizon)
@@ -239,42 +240,61 @@ class GRPOTrainer:
         )
         return roll, values, used
 
+    def _pick_branches(self, roll: Rollout, times: list[int]) -> dict[str, Any] | None:
+        """One random row still in its episode at each of `times`: its snapshot there, to start a
+        group of the next iteration from (an exact-state baseline for mid-episode decisions)."""
+        mask = roll.mask.cpu().numpy()
+        picks = []
+        for t in times:
+            live = np.flatnonzero(mask[:, t]) if t < mask.shape[1] else np.array([], np.int64)
+            if live.size and t in roll.snapshots:
+                row = int(live[int(torch.randint(0, live.size, (1,), generator=self.gen))])
+                picks.append(select_rows(roll.snapshots[t], np.array([row])))
+        if not picks:
+            return None
+        out = picks[0]
+        for p in picks[1:]:
+            out = _concat(out, p)
+        return out
+
+    def _active_rows(self) -> int | None:
+        """Rows of the groups the remaining budget still needs, when that is fewer than all
+        (full-episode rollouts): the run's last iteration stops within one group's episodes of
+        `total_env_steps` instead of overshooting by a whole iteration."""
+        if self.continuing or self.cfg.advantage == "vine":
+            return None
+        per_group = self.cfg.group_size * self.horizon
+        remaining = self.total_env_steps - self.env_steps
+        groups = max(1, -(-remaining // per_group))
+        return groups * self.cfg.group_size if groups < self.cfg.num_groups else None
+
     def _lr_now(self) -> float:
         if self.cfg.lr_schedule == "linear":
-            frac = 1.0 - self.env_steps / max(self.run.total_env_steps, 1)
+            frac = 1.0 - self.env_steps / max(self.total_env_steps, 1)
             return self.base_lr * max(frac, 0.0)
         return self.base_lr
 
-    def _metrics(
-        self,
-        roll: Rollout,
-        adv: torch.Tensor,
-        zero_var: torch.Tensor,
-        vine_steps: int,
-        rollout_time: float,
-        update_time: float,
-        upd: dict[str, float],
-    ) -> dict[str, float]:
+    def _metrics(self, batch: GroupBatch, upd: dict[str, float]) -> dict[str, float]:
+        roll, adv, zero_var, vine_steps = batch.roll, batch.adv, batch.zero_var, batch.vine_steps
         cfg = self.cfg
-        ret = roll.rewards.sum(dim=1).reshape(cfg.num_groups, cfg.group_size)
+        played = int(roll.mask.any(dim=1).sum())  # rows of the groups that played (trimmed batch)
+        ret = roll.rewards[:played].sum(dim=1).reshape(-1, cfg.group_size)
         with torch.no_grad():
             _, log_std = self.policy(roll.obs[:1, 0].to(self.device))
         return {
             "return_mean": float(ret.mean()),  # of the rollout (a full episode unless `horizon`)
             "return_std": float(ret.std()),
             "group_return_std": float(ret.std(dim=1).mean()),
-            "episode_length": float(roll.mask.sum(dim=1).double().mean()),
+            "episode_length": float(roll.mask[:played].sum(dim=1).double().mean()),
             "success_rate": float("nan")
             if roll.success is None
-            else float(roll.success.double().mean()),
+            else float(roll.success[:played].double().mean()),
             "zero_var_frac": float(zero_var.double().mean()),
             "adv_abs_mean": float(adv.abs().sum() / roll.mask.sum().clamp(min=1)),
             "env_steps": float(self.env_steps),
             "vine_env_steps": float(vine_steps),
-            "rollout_time_s": rollout_time,
-            "update_time_s": update_time,
-            "env_steps_per_s": (roll.env_steps + vine_steps) / max(rollout_time, 1e-9),
-            "peak_learner_memory_bytes": float(self._peak_bytes),
+            "rollout_time_s": batch.rollout_time,
+            "env_steps_per_s": (roll.env_steps + vine_steps) / max(batch.rollout_time, 1e-9),
             "lr": self.learner.optimizer.param_groups[0]["lr"],
             "log_std_mean": float(log_std.mean()),
             "nonfinite_updates": float(self.learner.nonfinite_updates),
@@ -299,12 +319,15 @@ class GRPOTrainer:
             if self.env.start_states is None
             else self.env.start_states.state_dict(),
         }
+        if self._branches is not None:
+            with contextlib.suppress(TypeError):
+                state["branches"] = to_tensor_tree(self._branches)
         if self.continuing and self._ended is not None:
             # episodes in flight (horizon mode); envs whose snapshot is not plain arrays restart
             # from fresh groups on resume instead
-            with contextlib.suppress(_Unsaveable):
+            with contextlib.suppress(TypeError):
                 state["env"] = {
-                    "snapshot": _to_torch(self.env.get_state()),
+                    "snapshot": to_tensor_tree(self.env.get_state()),
                     "ended": torch.from_numpy(self._ended.copy()),
                 }
         return state
@@ -317,6 +340,9 @@ class GRPOTrainer:
                 f"not a GRPO trainer state (version {version!r}, expected {STATE_VERSION})"
             )
         try:
+            mismatch = state_mismatch(self.policy.state_dict(), state["policy"])
+            if mismatch:
+                raise ValueError(mismatch)
             self.policy.load_state_dict(state["policy"])
             self.learner.load_state_dict(state["learner"])
             saved = state.get("curriculum")
@@ -324,10 +350,12 @@ class GRPOTrainer:
                 raise ValueError("curriculum on/off differs between checkpoint and config")
             if saved is not None:
                 self.env.start_states.load_state_dict(saved)
+            branches = state.get("branches")
+            self._branches = None if branches is None else to_array_tree(branches)
             self._ended = None  # continuing mode without a saved env: start fresh groups
             if self.continuing and state.get("env") is not None:
                 self.env.set_state(
-                    np.arange(self.env.num_envs), _to_numpy(state["env"]["snapshot"])
+                    np.arange(self.env.num_envs), to_array_tree(state["env"]["snapshot"])
                 )
                 self._ended = state["env"]["ended"].numpy().copy()
         except (RuntimeError, KeyError, ValueError, IndexError) as exc:
@@ -338,15 +366,13 @@ class GRPOTrainer:
         self.iteration = int(state["iteration"])
 
     def learner_stats(self) -> dict[str, Any]:
-        """Parameter count, optimizer bytes, peak learner memory, FLOPs/sample, precision."""
+        """Parameter count, optimizer bytes, base learning rate, micro-batch, precision."""
         return {
             "params_trainable": param_count(self.policy),
             "optimizer_state_bytes": optimizer_state_bytes(self.learner.optimizer),
-            "peak_learner_memory_bytes": int(self._peak_bytes),
-            "learner_flops_per_sample": self.learner.flops_per_sample,
             "lr_base": self.base_lr,
-            "precision_requested": self.plan.requested,
-            "precision_effective": self.plan.effective,
+            "micro_batch_size": self.micro_batch,
+            **self.plan.as_dict(),
         }
 
     def close(self) -> None:
@@ -357,7 +383,13 @@ class GRPOTrainer:
 
 
 def make_trainer(
-    env_cfg: EnvConfig, model: CoreConfig, algo: GRPOConfig, run: RunConfig
+    env_cfg: EnvConfig,
+    model: CoreConfig,
+    algo: GRPOConfig,
+    compute: Compute,
+    *,
+    seed: int = 0,
+    total_env_steps: int = 200_000,
 ) -> GRPOTrainer:
     """Factory used by the run loop (`simrl.algos.registry`)."""
-    return GRPOTrainer(env_cfg, model, algo, run)
+    return GRPOTrainer(env_cfg, model, algo, compute, seed=seed, total_env_steps=total_env_steps)

@@ -28,10 +28,18 @@ def _load_rms(rms: RunningMeanStd, state: dict[str, Any]) -> None:
     rms.count = float(state["count"])
 
 
+def _obs_rms(venv: VecNormalize) -> RunningMeanStd:
+    """VecNormalize's obs statistics. With norm_obs=False SB3 creates none; identity statistics are
+    attached then (never used to normalise), so every checkpoint has them."""
+    if not hasattr(venv, "obs_rms"):
+        venv.obs_rms = RunningMeanStd(shape=venv.observation_space.shape)
+    return venv.obs_rms
+
+
 def normalizer_state(venv: VecNormalize) -> dict[str, Any]:
     """Running obs/return statistics and the per-env discounted returns of VecNormalize."""
     return {
-        "obs_rms": _rms_state(venv.obs_rms),
+        "obs_rms": _rms_state(_obs_rms(venv)),
         "ret_rms": _rms_state(venv.ret_rms),
         "returns": torch.as_tensor(np.asarray(venv.returns, dtype=np.float64)),
         "norm_obs": bool(venv.norm_obs),
@@ -41,11 +49,11 @@ def normalizer_state(venv: VecNormalize) -> dict[str, Any]:
 
 def load_normalizer_state(venv: VecNormalize, state: dict[str, Any]) -> None:
     """Inverse of `normalizer_state`; a shape mismatch (other env) raises a one-line ValueError."""
-    want = tuple(np.shape(venv.obs_rms.mean))
+    want = tuple(np.shape(_obs_rms(venv).mean))
     got = tuple(state["obs_rms"]["mean"].shape)
     if want != got:
         raise ValueError(f"checkpoint obs normalizer has shape {got}, this env needs {want}")
-    _load_rms(venv.obs_rms, state["obs_rms"])
+    _load_rms(_obs_rms(venv), state["obs_rms"])
     _load_rms(venv.ret_rms, state["ret_rms"])
     venv.returns = state["returns"].numpy().astype(np.float64).copy()
 
@@ -78,29 +86,3 @@ def load_rng_state(state: dict[str, Any]) -> None:
             np_state["cached_gaussian"],
         )
     )
-
-
-def to_plain_tree(obj: Any) -> Any:
-    """numpy arrays -> tensors, numpy scalars -> Python scalars, recursively (for env snapshots)."""
-    if isinstance(obj, dict):
-        return {str(k): to_plain_tree(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [to_plain_tree(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        if obj.dtype == np.bool_:
-            return torch.as_tensor(obj.copy())
-        return torch.as_tensor(np.ascontiguousarray(obj))
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def from_plain_tree(obj: Any) -> Any:
-    """Inverse of `to_plain_tree` (tensors -> numpy arrays)."""
-    if isinstance(obj, dict):
-        return {k: from_plain_tree(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [from_plain_tree(v) for v in obj]
-    if isinstance(obj, torch.Tensor):
-        return obj.numpy().copy()
-    return obj

@@ -1,40 +1,111 @@
 """PPOTrainer: Stable-Baselines3 PPO on simrl's batched env, behind simrl's `Trainer` protocol.
 
-One `iterate()` is one SB3 rollout (`collect_rollouts`) plus one SB3 update (`train()`), driven
-directly so the update is timed and metered on its own. The policy and (by default) a separate value
-network each carry a `simrl.nn.Core` of the run's preset with linear heads, observation normalization
-is VecNormalize (stats in the checkpoint) and precision comes from the same plan GRPO uses. The
-first update runs under `simrl.nn.meters` (FLOP counter + PeakMemory), as GRPO's does.
+`collect()` is one SB3 rollout (`collect_rollouts`) and `update()` one SB3 update (`train()`),
+driven directly so the caller can time and meter the update on its own. The policy and (by
+default) a separate value network each carry a `simrl.nn.Core` of the run's preset with linear
+heads, observation normalization is VecNormalize (stats in the checkpoint) and precision comes
+from the same `Compute` GRPO gets.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from stable_baselines3 import PPO
 from stable_baselines3.common.logger import Logger
-from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+from stable_baselines3.common.vec_env import VecNormalize
 
-from simrl.algos.base import RunConfig
 from simrl.algos.ppo.config import PPOConfig
 from simrl.algos.ppo.env import EpisodeTracker, make_vec_env
 from simrl.algos.ppo.extractor import CoreExtractor
 from simrl.algos.ppo.state import (
-    from_plain_tree,
     load_normalizer_state,
     load_rng_state,
     normalizer_state,
     rng_state,
-    to_plain_tree,
 )
 from simrl.nn import CoreConfig
-from simrl.nn.meters import PeakMemory, count_flops, optimizer_state_bytes, param_count
+from simrl.nn.compute import Compute
+from simrl.nn.meters import optimizer_state_bytes, param_count
+from simrl.nn.trees import state_mismatch, to_array_tree, to_tensor_tree
 from simrl.sim.config import EnvConfig
 
 STATE_FORMAT = "simrl.ppo/1"
+NORM_EPS = 1e-8  # VecNormalize's default epsilon
+
+
+@dataclass
+class Rollout:
+    """What `collect` gathered: the samples sit in SB3's rollout buffer."""
+
+    samples: int
+    rollout_time: float
+
+
+def policy_kwargs_for(model_cfg: CoreConfig, algo_cfg: PPOConfig, plan: Any) -> dict[str, Any]:
+    """SB3 `policy_kwargs` putting simrl's Core under the policy (and value) heads."""
+    return {
+        "features_extractor_class": CoreExtractor,
+        "features_extractor_kwargs": {"core_cfg": model_cfg, "plan": plan},
+        "share_features_extractor": algo_cfg.shared_trunk,
+        "net_arch": {"pi": [], "vf": []},
+        "log_std_init": algo_cfg.log_std_init,
+        "ortho_init": algo_cfg.ortho_init,
+        "optimizer_kwargs": {"eps": algo_cfg.adam_eps},
+    }
+
+
+class PPOActor:
+    """Actions of a saved PPO policy for raw observations: VecNormalize's obs statistics, then
+    SB3's `predict` (clipped to the action bounds). No env, no value-function training state."""
+
+    def __init__(self, policy: Any, normalizer: dict[str, Any], clip_obs: float) -> None:
+        self.policy = policy
+        obs_rms = normalizer["obs_rms"]
+        self.norm_obs = bool(normalizer.get("norm_obs", True))
+        self.mean = obs_rms["mean"].numpy()
+        self.std = np.sqrt(obs_rms["var"].numpy() + NORM_EPS)
+        self.clip_obs = float(clip_obs)
+
+    def __call__(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        obs = np.asarray(obs, dtype=np.float64)
+        if self.norm_obs:
+            obs = np.clip((obs - self.mean) / self.std, -self.clip_obs, self.clip_obs)
+        actions, _ = self.policy.predict(obs.astype(np.float32), deterministic=deterministic)
+        return np.asarray(actions)
+
+
+def make_actor(
+    obs_space: Any,
+    act_space: Any,
+    model_cfg: CoreConfig,
+    algo_cfg: PPOConfig,
+    compute: Compute,
+    trainer_state: dict[str, Any],
+    seed: int = 0,
+) -> PPOActor:
+    """The actor of a saved PPO trainer state (for evaluation without building a trainer)."""
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    if not isinstance(trainer_state, dict) or trainer_state.get("format") != STATE_FORMAT:
+        raise ValueError(f"not a PPO trainer state (expected format {STATE_FORMAT!r})")
+    torch.manual_seed(seed)
+    policy = ActorCriticPolicy(
+        obs_space,
+        act_space,
+        lambda _: 0.0,
+        **policy_kwargs_for(model_cfg, algo_cfg, compute.plan),
+    ).to(compute.device)
+    mismatch = state_mismatch(policy.state_dict(), trainer_state["policy"])
+    if mismatch:
+        raise ValueError(f"PPO checkpoint does not match this model/env: {mismatch}")
+    policy.load_state_dict(trainer_state["policy"])
+    policy.set_training_mode(False)
+    return PPOActor(policy, trainer_state["normalizer"], algo_cfg.clip_obs)
 
 
 def _lr_schedule(cfg: PPOConfig) -> Any:
@@ -52,47 +123,28 @@ class PPOTrainer:
         env_cfg: EnvConfig,
         model_cfg: CoreConfig,
         algo_cfg: PPOConfig,
-        run_cfg: RunConfig,
+        compute: Compute,
+        *,
+        seed: int = 0,
+        total_env_steps: int = 200_000,
         vec_env_fn: Any = make_vec_env,
     ) -> None:
-        from simrl.nn.device import resolve_device, set_threads
-        from simrl.nn.precision import resolve_precision
-
-        algo_cfg.validate()
-        model_cfg.validate()
-        self.cfg, self.model_cfg, self.run_cfg, self.env_cfg = algo_cfg, model_cfg, run_cfg, env_cfg
-        self.device = resolve_device(run_cfg.device)
-        self.plan = resolve_precision(
-            run_cfg.precision,
-            device=self.device,
-            strict=run_cfg.precision_strict,
-            recipe=run_cfg.fp8_recipe,
-            compile=run_cfg.compile,
-        )
-        set_threads(run_cfg.num_threads)
-        raw_env, self.group_env = vec_env_fn(env_cfg, algo_cfg.n_envs, run_cfg.seed)
+        self.cfg, self.model_cfg, self.env_cfg = algo_cfg, model_cfg, env_cfg
+        self.compute = compute
+        self.device = str(compute.device)
+        self.plan = compute.plan
+        raw_env, self.group_env = vec_env_fn(env_cfg, algo_cfg.n_envs, seed)
         self._terms = getattr(raw_env, "reward_terms", None)
-        self.monitor = VecMonitor(raw_env)
+        self.sb3_env = raw_env  # reports episodes itself ("episode" infos): no VecMonitor
         self.venv = VecNormalize(
-            self.monitor,
+            raw_env,
             norm_obs=algo_cfg.normalize_obs,
             norm_reward=algo_cfg.normalize_reward,
             clip_obs=algo_cfg.clip_obs,
             clip_reward=algo_cfg.clip_reward,
             gamma=algo_cfg.gamma,
         )
-        policy_kwargs = {
-            "features_extractor_class": CoreExtractor,
-            "features_extractor_kwargs": {
-                "core_cfg": model_cfg,
-                "plan": self.plan,
-            },
-            "share_features_extractor": algo_cfg.shared_trunk,
-            "net_arch": {"pi": [], "vf": []},
-            "log_std_init": algo_cfg.log_std_init,
-            "ortho_init": algo_cfg.ortho_init,
-            "optimizer_kwargs": {"eps": algo_cfg.adam_eps},
-        }
+        policy_kwargs = policy_kwargs_for(model_cfg, algo_cfg, self.plan)
         self.model = PPO(
             "MlpPolicy",
             self.venv,
@@ -110,20 +162,17 @@ class PPOTrainer:
             max_grad_norm=algo_cfg.max_grad_norm,
             target_kl=algo_cfg.target_kl,
             policy_kwargs=policy_kwargs,
-            seed=run_cfg.seed,
+            seed=seed,
             device=self.device,
             verbose=0,
         )
         self.model.set_logger(Logger(folder=None, output_formats=[]))
         self._tracker = EpisodeTracker()
         _, self._callback = self.model._setup_learn(
-            max(int(run_cfg.total_env_steps), 1), self._tracker, reset_num_timesteps=True
+            max(int(total_env_steps), 1), self._tracker, reset_num_timesteps=True
         )
         self.iteration = 0
         self._last_return = float("nan")
-        self._flops_per_update: int | None = None
-        self._peak_bytes: int | None = None
-        self._memory_method = PeakMemory(self.device).method
 
     # ----------------------------------------------------------------- protocol
     @property
@@ -135,26 +184,27 @@ class PPOTrainer:
     def samples_per_update(self) -> int:
         return self.cfg.rollout_size
 
-    def iterate(self) -> dict[str, float]:
-        """One rollout of n_envs * n_steps samples, then one PPO update (n_epochs x minibatches)."""
+    def collect(self) -> Rollout:
+        """One rollout of n_envs * n_steps samples into SB3's rollout buffer."""
         model = self.model
         self._tracker.clear()
         t0 = time.perf_counter()
         model.collect_rollouts(model.env, self._callback, model.rollout_buffer, model.n_steps)
-        t1 = time.perf_counter()
+        return Rollout(self.samples_per_update, time.perf_counter() - t0)
+
+    def update(self, batch: Rollout) -> dict[str, float]:
+        """One PPO update (n_epochs x minibatches) on the collected rollout; the metrics."""
+        model = self.model
+        t0 = time.perf_counter()
         model._update_current_progress_remaining(model.num_timesteps, model._total_timesteps)
-        if self._flops_per_update is None:
-            self._metered_train()
-        else:
-            model.train()
-        t2 = time.perf_counter()
+        model.train()
+        update_s = time.perf_counter() - t0
         stats = dict(model.logger.name_to_value)
         model.logger.dump(model.num_timesteps)  # clears the no-output logger
         self.iteration += 1
         if self._tracker.returns:
             self._last_return = float(np.mean(self._tracker.returns))
-        rollout_s, update_s = t1 - t0, t2 - t1
-        n = self.samples_per_update
+        n = batch.samples
         return {
             "return_mean": self._last_return,
             "success_rate": float(np.mean(self._tracker.successes))
@@ -162,10 +212,11 @@ class PPOTrainer:
             else float("nan"),
             "episodes": float(len(self._tracker.returns)),
             "env_steps": float(self.env_steps),
-            "rollout_time_s": rollout_s,
-            "update_time_s": update_s,
-            "env_steps_per_s": n / max(rollout_s, 1e-9),
+            "rollout_time_s": batch.rollout_time,
+            "env_steps_per_s": n / max(batch.rollout_time, 1e-9),
             "learner_samples_per_s": n / max(update_s, 1e-9),
+            "learner_epochs": float(self.cfg.n_epochs),
+            "learner_samples": float(n),
             "kl": float(stats.get("train/approx_kl", float("nan"))),
             "clip_frac": float(stats.get("train/clip_fraction", float("nan"))),
             "entropy": -float(stats.get("train/entropy_loss", float("nan"))),
@@ -174,43 +225,16 @@ class PPOTrainer:
             "explained_variance": float(stats.get("train/explained_variance", float("nan"))),
             "std": float(stats.get("train/std", float("nan"))),
             "lr": float(model.policy.optimizer.param_groups[0]["lr"]),
-            "peak_learner_memory_bytes": float(self._peak_bytes or 0),
             **(self._terms.pop() if self._terms is not None else {}),
             **(starts.metrics() if (starts := self._start_states()) is not None else {}),
         }
 
+    def iterate(self) -> dict[str, float]:
+        """One collect + update iteration."""
+        return self.update(self.collect())
+
     def _start_states(self) -> Any:
         return None if self.group_env is None else self.group_env.start_states
-
-    def _metered_train(self) -> None:
-        """The first update, with its first epoch under PeakMemory and its second under the FLOP
-        counter (simrl.nn.meters).
-
-        Both meters cost Python time per aten op, and the FLOP counter's own bookkeeping would show
-        up in the host part of the memory meter, so each meters one epoch of its own: every epoch
-        runs the same minibatch shapes, so FLOPs/update = n_epochs x FLOPs of epoch 2 exactly, and
-        the peak (which includes the lazily allocated Adam state and SB3's rollout-buffer copies)
-        is reached in epoch 1. The split runs exactly the same operations as one `train()` call.
-        With one epoch or target_kl (epochs may stop early) the whole update is metered by both.
-        """
-        model = self.model
-        n_epochs = model.n_epochs
-        if n_epochs < 2 or model.target_kl is not None:
-            with PeakMemory(self.device) as pm:
-                self._flops_per_update = count_flops(model.train)
-            self._peak_bytes = pm.peak_bytes
-            return
-        try:
-            model.n_epochs = 1
-            with PeakMemory(self.device) as pm:
-                model.train()
-            self._peak_bytes = pm.peak_bytes
-            self._flops_per_update = count_flops(model.train) * n_epochs
-            if n_epochs > 2:
-                model.n_epochs = n_epochs - 2
-                model.train()
-        finally:
-            model.n_epochs = n_epochs
 
     def act(self, obs: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Actions (clipped to the action bounds) for raw env observations (num_envs, obs_dim)."""
@@ -220,25 +244,12 @@ class PPOTrainer:
         return np.asarray(actions)
 
     def learner_stats(self) -> dict[str, Any]:
-        """Parameters, optimizer bytes, peak memory and FLOPs of the (first, metered) update.
-
-        `learner_flops_per_sample` is one forward + backward pass of one sample (GRPO's
-        definition: FLOPs per update / (epochs x samples)); `learner_flops_per_collected_sample`
-        counts all epochs (FLOPs per update / samples collected per update).
-        """
+        """Parameters, optimizer bytes and precision of the learner (policy and value nets)."""
         policy = self.model.policy
-        flops = self._flops_per_update
-        n, epochs = self.samples_per_update, self.cfg.n_epochs
         return {
             "params_trainable": param_count(policy),
             "optimizer_state_bytes": optimizer_state_bytes(policy.optimizer),
-            "peak_learner_memory_bytes": self._peak_bytes,
-            "peak_memory_method": self._memory_method,
-            "learner_flops_per_update": flops,
-            "learner_flops_per_sample": None if flops is None else flops / (epochs * n),
-            "learner_flops_per_collected_sample": None if flops is None else flops / n,
-            "learner_epochs": epochs,
-            "samples_per_update": n,
+            "samples_per_update": self.samples_per_update,
             **self.plan.as_dict(),
         }
 
@@ -249,13 +260,12 @@ class PPOTrainer:
         env_state: dict[str, Any] = {
             "last_obs": torch.as_tensor(np.asarray(model._last_obs)),
             "last_episode_starts": torch.as_tensor(np.asarray(model._last_episode_starts)),
-            "monitor_returns": torch.as_tensor(np.asarray(self.monitor.episode_returns)),
-            "monitor_lengths": torch.as_tensor(np.asarray(self.monitor.episode_lengths)),
-            "monitor_count": int(self.monitor.episode_count),
+            "episode_returns": torch.as_tensor(np.asarray(self.sb3_env.episode_returns)),
+            "episode_lengths": torch.as_tensor(np.asarray(self.sb3_env.episode_lengths)),
         }
         if self.group_env is not None:
             # whole env: every row, the reset RNG, pending resets and counters
-            env_state["sim"] = to_plain_tree(self.group_env.state_dict())
+            env_state["sim"] = to_tensor_tree(self.group_env.state_dict())
         return {
             "format": STATE_FORMAT,
             "policy": model.policy.state_dict(),
@@ -270,7 +280,6 @@ class PPOTrainer:
                 "progress_remaining": float(model._current_progress_remaining),
                 "last_return": self._last_return,
             },
-            "meters": {"flops_per_update": self._flops_per_update, "peak_bytes": self._peak_bytes},
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -279,29 +288,25 @@ class PPOTrainer:
             got = state.get("format") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"not a PPO trainer state (format {got!r}, expected {STATE_FORMAT!r})")
         model = self.model
-        try:
-            model.policy.load_state_dict(state["policy"])
-        except RuntimeError as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise ValueError(f"PPO checkpoint does not match this model/env: {first}") from exc
+        mismatch = state_mismatch(model.policy.state_dict(), state["policy"])
+        if mismatch:
+            raise ValueError(f"PPO checkpoint does not match this model/env: {mismatch}")
+        model.policy.load_state_dict(state["policy"])
         model.policy.optimizer.load_state_dict(state["optimizer"])
         load_normalizer_state(self.venv, state["normalizer"])
         env_state = state["env"]
         if "sim" in env_state and self.group_env is not None:
-            self.group_env.load_state_dict(from_plain_tree(env_state["sim"]))
+            self.group_env.load_state_dict(to_array_tree(env_state["sim"]))
         model._last_obs = env_state["last_obs"].numpy().copy()
         model._last_episode_starts = env_state["last_episode_starts"].numpy().copy()
-        self.monitor.episode_returns = env_state["monitor_returns"].numpy().copy()
-        self.monitor.episode_lengths = env_state["monitor_lengths"].numpy().copy()
-        self.monitor.episode_count = int(env_state["monitor_count"])
+        self.sb3_env.episode_returns[:] = env_state["episode_returns"].numpy()
+        self.sb3_env.episode_lengths[:] = env_state["episode_lengths"].numpy()
         counters = state["counters"]
         self.iteration = int(counters["iteration"])
         model.num_timesteps = int(counters["num_timesteps"])
         model._n_updates = int(counters["n_updates"])
         model._current_progress_remaining = float(counters["progress_remaining"])
         self._last_return = float(counters["last_return"])
-        self._flops_per_update = state["meters"]["flops_per_update"]
-        self._peak_bytes = state["meters"]["peak_bytes"]
         load_rng_state(state["rng"])
 
     def close(self) -> None:
@@ -310,7 +315,15 @@ class PPOTrainer:
 
 
 def make_trainer(
-    env_cfg: EnvConfig, model_cfg: CoreConfig, algo_cfg: PPOConfig, run_cfg: RunConfig
+    env_cfg: EnvConfig,
+    model_cfg: CoreConfig,
+    algo_cfg: PPOConfig,
+    compute: Compute,
+    *,
+    seed: int = 0,
+    total_env_steps: int = 200_000,
 ) -> PPOTrainer:
     """Factory used by the algorithm registry and the run loop."""
-    return PPOTrainer(env_cfg, model_cfg, algo_cfg, run_cfg)
+    return PPOTrainer(
+        env_cfg, model_cfg, algo_cfg, compute, seed=seed, total_env_steps=total_env_steps
+    )

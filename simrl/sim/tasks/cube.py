@@ -2,9 +2,12 @@
 
 Rewards (option `reward`, see `ArmTask`), one of:
   "staged"   (default) bounded stages in the style of manipulation benchmarks: each stage is a
-             term in [0, 1] such as `1 - tanh(k * distance)`, weighted so that one step's reward
-             is in [0, 1]. The stages are task-specific (`staged_terms` of Push and PickPlace);
-             every one ends with a success bonus.
+             term in [0, 1] such as `1 - tanh(k * distance)`, weighted 1/n_terms so that one
+             step's reward is in [0, 1]. The stages are task-specific (`staged_terms` of Push and
+             PickPlace); the last is the success bonus. On a solved step every stage before the
+             goal counts as complete (as in ManiSkill's dense rewards, nothing then rewards
+             moving the arm around a cube that sits at the goal) while the goal stage keeps its
+             distance term, so the cube is held well inside the goal rather than at its edge.
   "distance" the original shaping: -d(cube, goal) - 0.5 d(grip, cube) + 1[success]
              (terms `goal`, `grip`, `success`; unbounded below).
   "sparse"   1.0 on solved steps, else 0.0 (term `success`).
@@ -23,6 +26,7 @@ from simrl.sim.tasks.arm import CUBE_HALF, ArmTask, check_bool
 __all__ = ["CUBE_HALF", "CUBE_SUCCESS_DIST", "CubeTask", "closeness"]
 
 CUBE_SUCCESS_DIST = 0.05  # Push and PickPlace: cube within 5 cm of the goal
+GOAL_GAIN = 5.0  # of the goal stage 1 - tanh(GOAL_GAIN * d(cube, goal))
 
 
 def closeness(distance: np.ndarray, gain: float) -> np.ndarray:
@@ -47,6 +51,7 @@ class CubeTask(ArmTask):
     FRICTION = (0.5, 1.2)
     reward_kinds = ("staged", "distance", "sparse")
     default_reward = "staged"
+    goal_stage = "goal"  # the staged term that measures cube-to-goal distance
 
     def __init__(
         self,
@@ -159,6 +164,15 @@ class CubeTask(ArmTask):
         info: dict[str, np.ndarray] = {"is_success": success, "distance": d_goal}
         if self.reward_kind == "staged":
             terms = self.staged_terms(grip, cube, d_goal, success)
+            # on a solved step every stage before the goal counts as complete, so nothing pulls
+            # the arm around (or off) a cube that already sits at the goal; the goal stage keeps
+            # its distance term, so the cube is held well inside the goal, not at its edge
+            full = 1.0 / len(terms)
+            goal_term = closeness(d_goal, GOAL_GAIN) * full
+            terms = {
+                k: np.where(success, goal_term if k == self.goal_stage else full, v)
+                for k, v in terms.items()
+            }
         else:
             terms = {
                 "goal": -d_goal,

@@ -15,7 +15,9 @@ Reward (option `reward`, default "staged"; every term is in `info["reward/<term>
              grasp   = 1 while both fingers touch the cube (MuJoCo contact sensors);
              place   = grasp * (1 - tanh(5 * d_goal)): moving the cube towards the goal counts
                        only while it is held, so lifting it to goals in the air pays;
-             success = 1 when d_goal < 5 cm.
+             success = 1 when d_goal < 5 cm; on a solved step reach and grasp count as
+                       complete and place is 1 - tanh(5 * d_goal) held or not (a cube set down
+                       at a table goal keeps its reward), so the reward is (3 + place) / 4.
   "distance" -d_goal - 0.5 * d_grip + 1.0 * success (terms goal, grip, success; the original
              shaping).
   "sparse"   1.0 on solved steps, else 0.0 (also `sparse=True`).
@@ -37,11 +39,11 @@ import numpy as np
 
 from simrl.sim.registry import register_task
 from simrl.sim.tasks.arm import FINGER_OPEN
-from simrl.sim.tasks.cube import CUBE_HALF, CubeTask, closeness
+from simrl.sim.tasks.cube import CUBE_HALF, GOAL_GAIN, CubeTask, closeness
 
 AIR_PROB = 0.5
 AIR_Z = (0.06, 0.25)
-GAIN = 5.0  # of the 1 - tanh(GAIN * d) stage terms
+GAIN = 5.0  # of the reach stage's 1 - tanh(GAIN * d)
 
 
 @register_task
@@ -53,6 +55,7 @@ class PickPlaceTask(CubeTask):
     max_episode_steps = 100
     render_camera = "overview"
     use_gripper = True
+    goal_stage = "place"
 
     def __init__(self, model: mujoco.MjModel, num_envs: int, **options: Any) -> None:
         super().__init__(model, num_envs, **options)
@@ -86,7 +89,7 @@ class PickPlaceTask(CubeTask):
         return {
             "reach": reach / 4.0,
             "grasp": grasped / 4.0,
-            "place": grasped * closeness(d_goal, GAIN) / 4.0,
+            "place": grasped * closeness(d_goal, GOAL_GAIN) / 4.0,
             "success": success / 4.0,
         }
 

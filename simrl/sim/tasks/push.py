@@ -13,7 +13,8 @@ Reward (option `reward`, default "staged"; every term is in `info["reward/<term>
                        the cube centre on the line from the goal through the cube, 3 cm above the
                        table (where the closed fingers touch the cube's far side);
              push    = 1 - tanh(5 * d_goal);
-             success = 1 when d_goal < 5 cm.
+             success = 1 when d_goal < 5 cm; on a solved step reach counts as complete, so
+                       the reward is (2 + push) / 3.
   "distance" -d_goal - 0.5 * d_grip + 1.0 * success (terms goal, grip, success; the original
              shaping), d_grip = distance grip point to cube (m).
   "sparse"   1.0 on solved steps, else 0.0 (also `sparse=True`).
@@ -34,17 +35,18 @@ import mujoco
 import numpy as np
 
 from simrl.sim.registry import register_task
-from simrl.sim.tasks.cube import CUBE_HALF, CubeTask, closeness
+from simrl.sim.tasks.cube import CUBE_HALF, GOAL_GAIN, CubeTask, closeness
 
 PUSH_BEHIND = 0.04  # push point: this far behind the cube centre, away from the goal (m)
 PUSH_Z = 0.03  # grip point height of the push point (fingertips 1 cm above the table)
-GAIN = 5.0  # of the 1 - tanh(GAIN * d) stage terms
+GAIN = 5.0  # of the reach stage's 1 - tanh(GAIN * d)
 
 
 @register_task
 class PushTask(CubeTask):
     """Push the cube to a goal on the table (see the module docstring)."""
 
+    goal_stage = "push"
     id = "simrl/Push-v0"
     xml = "push.xml"
     max_episode_steps = 100
@@ -76,6 +78,6 @@ class PushTask(CubeTask):
         d_push = np.linalg.norm(grip - self.push_point(cube), axis=1)
         return {
             "reach": closeness(d_push, GAIN) / 3.0,
-            "push": closeness(d_goal, GAIN) / 3.0,
+            "push": closeness(d_goal, GOAL_GAIN) / 3.0,
             "success": success / 3.0,
         }

@@ -1,0 +1,74 @@
+"""Group the runs of a sweep by their settings and compute each group's statistics over seeds.
+
+Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
+(`simrl.results.runs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
+into two groups of three. Each group gets mean ± sample std (ddof=1) of every STATS column over its
+completed runs, and the IQM with its 95% bootstrap interval of the ROBUST columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simrl.results.runs import RunRecord
+from simrl.results.stats import Estimate, Stat, iqm, mean_std
+
+# (column, summary key) aggregated over the seeds of a group.
+STATS: tuple[tuple[str, str], ...] = (
+    ("return", "final_return_mean"),
+    ("success", "success_rate"),
+    ("peak_memory_bytes", "peak_learner_memory_bytes"),
+    ("flops_per_sample", "learner_flops_per_sample"),
+    ("env_steps_per_s", "env_steps_per_s"),
+    ("wall_s", "wall_s"),
+    ("env_steps", "env_steps"),
+)
+# Columns that also get the IQM with its confidence interval (the learning outcomes).
+ROBUST: tuple[str, ...] = ("return", "success")
+
+
+@dataclass
+class Group:
+    """Runs sharing their settings (all seeds), with statistics over the completed ones."""
+
+    key: tuple[str, ...]
+    runs: list[RunRecord]
+    stats: dict[str, Stat]
+    iqm: dict[str, Estimate] = field(default_factory=dict)
+    common: tuple[str, ...] = ()  # overrides shared by every group (left out of the label)
+
+    @property
+    def label(self) -> str:
+        return ",".join(k for k in self.key if k not in self.common) or "(defaults)"
+
+    @property
+    def completed(self) -> list[RunRecord]:
+        return [r for r in self.runs if not r.failed]
+
+    @property
+    def failed(self) -> list[RunRecord]:
+        return [r for r in self.runs if r.failed]
+
+    @property
+    def seeds(self) -> list[Any]:
+        return sorted({r.summary.get("seed") for r in self.completed}, key=str)
+
+
+def group_runs(records: list[RunRecord], robust: bool = True) -> list[Group]:
+    """Groups sorted by key; `robust=False` skips the IQM bootstrap (faster, no rliable)."""
+    groups: dict[tuple[str, ...], list[RunRecord]] = {}
+    for rec in records:
+        groups.setdefault(rec.group_key, []).append(rec)
+    out = []
+    for key in sorted(groups):
+        runs = groups[key]
+        done = [r for r in runs if not r.failed]
+        values = {col: [r.summary.get(k) for r in done] for col, k in STATS}
+        stats = {col: mean_std(values[col]) for col, _ in STATS}
+        estimates = {col: iqm(values[col]) for col in ROBUST} if robust else {}
+        out.append(Group(key, runs, stats, estimates))
+    common = set.intersection(*(set(g.key) for g in out)) if len(out) > 1 else set()
+    for g in out:
+        g.common = tuple(sorted(common))
+    return out

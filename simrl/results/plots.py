@@ -1,0 +1,158 @@
+"""The one learning-curve plotter: mean ± std band over runs (seeds) against env steps or wall-clock.
+
+Used for a run's learning_curve.png (`simrl.runs.plots`), simrl-report's curves, simrl-bench's
+learning_curves.png and the benchmark scripts' figures. A figure is a grid of `Panel`s; a panel
+draws `Series` (one label, the curves of its runs). A series of several runs is drawn as its mean
+with a ± sample-std (ddof=1) band (`simrl.results.stats.mean_curve`), a single run as its line.
+Matplotlib's Agg canvas is used directly (no pyplot, no global backend switch: works headless and
+inside other programs) and files are written atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simrl.files import atomic_write_bytes
+from simrl.results.runs import num
+from simrl.results.stats import mean_curve
+
+X_LABELS = {"env_steps": "env steps", "wall_s": "wall-clock (s)"}
+Y_LABELS = {
+    "return_mean": "deterministic eval return",
+    "success_rate": "success rate",
+}
+
+
+@dataclass
+class Series:
+    """One line of a panel: the curves (lists of point dicts) of its runs, one per seed."""
+
+    label: str
+    curves: Sequence[Sequence[Mapping[str, Any]]]
+    color: str | None = None
+    marker: str | None = None  # None: "." on short curves
+
+
+@dataclass
+class Panel:
+    """One axes: its series of `y` against `x`.
+
+    `runs`: "mean" draws each series' mean ± std, "thin" adds each run as a thin line behind it,
+    "each" draws only the runs (for wall-clock, where seeds rarely share a common range).
+    """
+
+    series: list[Series]
+    x: str = "env_steps"
+    y: str = "return_mean"
+    title: str = ""
+    xlabel: str | None = None
+    ylabel: str | None = None
+    runs: str = "mean"
+    log_x: bool = False
+    hlines: dict[str, float] = field(default_factory=dict)  # label -> y (targets, thresholds)
+    ylim: tuple[float, float] | None = None
+
+
+def _points(curve: Sequence[Mapping[str, Any]], x: str, y: str) -> tuple[list, list]:
+    pts = sorted(
+        (num(p.get(x)), num(p.get(y)))
+        for p in curve
+        if num(p.get(x)) is not None and num(p.get(y)) is not None
+    )
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def draw_panel(ax: Any, panel: Panel) -> bool:
+    """Draw `panel` on a matplotlib axes; False when none of its series has a point."""
+    drawn = False
+    for i, s in enumerate(panel.series):
+        color = s.color or f"C{i}"
+        runs = [c for c in s.curves if _points(c, panel.x, panel.y)[0]]
+        each = panel.runs == "each"
+        if each or (panel.runs == "thin" and len(runs) > 1):
+            for k, curve in enumerate(runs):
+                xs, ys = _points(curve, panel.x, panel.y)
+                label = f"{s.label} (each run, n={len(runs)})" if each and k == 0 else None
+                alpha, lw = (0.8, 1.2) if each else (0.25, 0.8)
+                ax.plot(xs, ys, color=color, alpha=alpha, lw=lw, label=label)
+                drawn = True
+            if each:
+                continue
+        c = mean_curve(runs, panel.x, panel.y)
+        if c.x.size == 0:
+            continue
+        drawn = True
+        band = c.n > 1
+        label = f"{s.label} (mean ± std, n={c.n})" if band else s.label
+        if c.x.size == 1:  # one point: a marker with an error bar instead of an invisible band
+            yerr = c.std if band else None
+            ax.errorbar(c.x, c.mean, yerr=yerr, color=color, label=label, marker="o", capsize=4)
+            continue
+        marker = s.marker if s.marker is not None else ("." if c.x.size < 20 else None)
+        ax.plot(c.x, c.mean, color=color, label=label, marker=marker)
+        if band:
+            ax.fill_between(c.x, c.mean - c.std, c.mean + c.std, color=color, alpha=0.2)
+    if drawn:
+        for k, (label, value) in enumerate(panel.hlines.items()):
+            ax.axhline(value, color="k", ls="--" if k == 0 else ":", lw=1, label=label)
+    ax.set_xlabel(panel.xlabel or X_LABELS.get(panel.x, panel.x))
+    ax.set_ylabel(panel.ylabel or Y_LABELS.get(panel.y, panel.y))
+    if panel.title:
+        ax.set_title(panel.title, fontsize=9)
+    if panel.log_x:
+        ax.set_xscale("log")
+    elif panel.x == "env_steps":
+        from matplotlib.ticker import EngFormatter
+
+        ax.xaxis.set_major_formatter(EngFormatter())
+    if panel.ylim is not None:
+        ax.set_ylim(*panel.ylim)
+    ax.grid(alpha=0.3)
+    if drawn:
+        ax.legend(fontsize=7, loc="best")
+    return drawn
+
+
+def plot_panels(
+    path: str | Path,
+    rows: list[list[Panel]],
+    title: str = "",
+    panel_size: tuple[float, float] = (5.5, 3.6),
+    dpi: int = 110,
+    allow_empty: bool = False,
+) -> Path | None:
+    """Draw a grid of panels (rows of columns) into a PNG at `path`, written atomically.
+
+    Rows in which no panel has a point are dropped; when nothing is left, returns None and writes
+    nothing, or with `allow_empty` draws the first row's empty axes.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    kept = [row for row in rows if row and any(_has_points(p) for p in row)]
+    if not kept and not (allow_empty and rows and rows[0]):
+        return None
+    rows = kept or rows[:1]
+    ncols = max(len(row) for row in rows)
+    fig = Figure(figsize=(panel_size[0] * ncols, panel_size[1] * len(rows)))
+    FigureCanvasAgg(fig)
+    axes = np.asarray(fig.subplots(len(rows), ncols, squeeze=False))
+    for r, row in enumerate(rows):
+        for c in range(ncols):
+            if c >= len(row) or not (draw_panel(axes[r, c], row[c]) or not kept):
+                axes[r, c].set_visible(False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
+    return path
+
+
+def _has_points(panel: Panel) -> bool:
+    return any(_points(c, panel.x, panel.y)[0] for s in panel.series for c in s.curves)
