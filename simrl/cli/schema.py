@@ -96,8 +96,26 @@ def make_node(
 def algo_node(algo: str) -> type:
     """Schema node of algorithm `algo`: its config dataclass plus `name`."""
     spec = get_algo(algo)
+    module = __import__(spec.config_cls.__module__, fromlist=["TRL_ALIASES"])
+    names = {f.name for f in dataclasses.fields(spec.config_cls)}
+    aliases = [  # other libraries' names of the same settings (TRL's GRPOConfig): null = unused
+        (alias, Any, field(default=None))
+        for alias in getattr(module, "TRL_ALIASES", {})
+        if alias not in names
+    ]
     return make_node(
-        f"{spec.config_cls.__name__}Node", spec.config_cls, [("name", str, field(default=algo))]
+        f"{spec.config_cls.__name__}Node",
+        spec.config_cls,
+        [("name", str, field(default=algo))],
+    ) if not aliases else make_dataclass(
+        f"{spec.config_cls.__name__}Node",
+        [
+            (f.name, f.type, f)
+            for f in dataclasses.fields(
+                make_node("_Base", spec.config_cls, [("name", str, field(default=algo))])
+            )
+        ]
+        + aliases,
     )
 
 

@@ -38,7 +38,7 @@ def test_defaults_build_the_owners_dataclasses():
     built = build_configs(_compose())
     assert built.algo == "grpo" and isinstance(built.algo_cfg, GRPOConfig)
     assert built.algo_cfg == GRPOConfig()  # conf/algo/grpo.yaml keeps the dataclass defaults
-    assert built.env.id == "Reacher-v5"
+    assert built.env.id == "simrl/Reach-v0"  # the main job trains the arm
     assert built.run.total_env_steps == _compose().env.total_env_steps  # the env's budget
     assert built.compute.precision == "auto" and built.compute.fp8_recipe == "tensorwise"
     assert built.model == PRESETS["small"]
@@ -160,10 +160,27 @@ def test_sweep_threads_never_oversubscribe():
     assert sweep_threads(True, {"_target_": slurm, "cpus_per_task": 4}, cpus=64) == 4
 
 
+def test_solve_presets_are_grpo_recipes_with_the_reverse_curriculum():
+    for name, env_id in (
+        ("push_solve", "simrl/Push-v0"),
+        ("pick_place_solve", "simrl/PickPlace-v0"),
+    ):
+        built = build_configs(_compose(f"experiment={name}"))
+        assert (built.algo, built.env.id) == ("grpo", env_id)
+        assert built.env.curriculum.name == "reverse_demo"
+        assert built.algo_cfg.branch_frac > 0 and built.run.eval_episodes >= 64
+    assert _error("curriculum=nosuch").startswith(
+        "curriculum=nosuch is not an option of group curriculum; allowed: bank, none, reverse_demo"
+    )
+    assert _error("experiment=nosuch").startswith(
+        "experiment=nosuch is not an option of group experiment; allowed: none, pick_place_solve"
+    )
+
+
 @pytest.mark.parametrize(
     ("experiment", "env_id", "steps"),
     [
-        ("quick", "Reacher-v5", 20_000),
+        ("quick", "simrl/Reach-v0", 20_000),
         ("reacher_bench", "Reacher-v5", 1_000_000),
         ("pusher_bench", "Pusher-v5", 2_000_000),
         ("push_bench", "simrl/Push-v0", 2_000_000),

@@ -65,17 +65,25 @@ def test_staged_terms_bounded_and_sum_to_reward(env_id):
 
 
 def test_pick_place_grasp_term_follows_contacts():
-    """Before success, the grasp stage pays only while both fingers touch the cube, and the place
-    stage only then."""
-    steps = _episode("simrl/PickPlace-v0", seed=4)
-    grasped_any = False
-    for _, info in steps:
+    """Before success, the grasp stage pays only while both fingers touch the cube and it is off
+    the table, and the place stage only then."""
+    env = make_group_env("simrl/PickPlace-v0", num_groups=16, seed=4, autoreset_mode="disabled")
+    obs, _ = env.reset()
+    policy = scripted_policy("simrl/PickPlace-v0")
+    rng = np.random.default_rng(4)
+    held_any = pinched_on_table = False
+    for _ in range(env.max_episode_steps):
+        actions = policy(obs)
+        actions[8:] = rng.uniform(-1, 1, size=actions[8:].shape)
+        obs, _, _, _, info = env.step(actions)
         open_ = ~info["is_success"]
-        held = info["grasped"]
+        lifted = env.task.cube_pos()[:, 2] > 0.02 + 0.01
+        held = info["grasped"] & lifted
         np.testing.assert_array_equal(info["reward/grasp"][open_] > 0, held[open_])
         assert (info["reward/place"][open_ & ~held] == 0).all()
-        grasped_any |= (held & open_)[:8].any()
-    assert grasped_any  # the scripted half grasps
+        held_any |= (held & open_)[:8].any()
+        pinched_on_table |= (info["grasped"] & ~lifted & open_).any()
+    assert held_any and pinched_on_table  # the scripted half grasps and lifts
 
 
 @pytest.mark.parametrize("env_id", CUBE_IDS)

@@ -118,11 +118,13 @@ TRL_ALIASES: dict[str, tuple[str, dict[Any, Any] | None]] = {
 
 
 def translate_trl(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`); a clash or an unknown key is a
-    one-line ValueError."""
+    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`; a set alias wins over the
+    simrl name's value, None means unset); an unknown key is a one-line ValueError."""
     out: dict[str, Any] = {}
     names = field_names(GRPOConfig)
     for key, value in values.items():
+        if key in TRL_ALIASES and key not in names and value is None:
+            continue  # an alias left unset (the command line's schema lists them as null)
         if key in TRL_ALIASES and key not in names:
             field, mapping = TRL_ALIASES[key]
             if mapping is not None:
@@ -132,12 +134,7 @@ def translate_trl(values: dict[str, Any]) -> dict[str, Any]:
                         "GRPOConfig", key, value, "is not one of the choices", allowed
                     )
                 value = mapping[value]
-            if field in values and values[field] != value:
-                raise ValueError(
-                    f"GRPOConfig.{key}={values[key]!r} (TRL's name for {field}) contradicts "
-                    f"{field}={values[field]!r}; give one of them"
-                )
-            out[field] = value
+            out[field] = value  # a set alias wins over the field's own (default) value
         elif key in names:
             out.setdefault(key, value)
         else:

@@ -12,9 +12,10 @@ Reward (option `reward`, default "staged"; every term is in `info["reward/<term>
              [0, 1]:
              reach   = 1 - tanh(5 * d_grip), d_grip = distance grip point to cube centre (the
                        grasp pose: the cube between the finger pads);
-             grasp   = 1 while both fingers touch the cube (MuJoCo contact sensors);
+             grasp   = 1 while both fingers touch the cube (MuJoCo contact sensors) and it is
+                       lifted at least 1 cm off the table (dragging it along pays nothing);
              place   = grasp * (1 - tanh(5 * d_goal)): moving the cube towards the goal counts
-                       only while it is held, so lifting it to goals in the air pays;
+                       only while it is held up, so carrying it to goals in the air pays;
              success = 1 when d_goal < 5 cm; on a solved step reach and grasp count as
                        complete and place is 1 - tanh(5 * d_goal) held or not (a cube set down
                        at a table goal keeps its reward), so the reward is (3 + place) / 4.
@@ -44,6 +45,7 @@ from simrl.sim.tasks.cube import CUBE_HALF, GOAL_GAIN, CubeTask, closeness
 AIR_PROB = 0.5
 AIR_Z = (0.06, 0.25)
 GAIN = 5.0  # of the reach stage's 1 - tanh(GAIN * d)
+LIFT = 0.01  # the grasp stage counts once the held cube is this far off the table (m)
 
 
 @register_task
@@ -84,12 +86,12 @@ class PickPlaceTask(CubeTask):
     def staged_terms(
         self, grip: np.ndarray, cube: np.ndarray, d_goal: np.ndarray, success: np.ndarray
     ) -> dict[str, np.ndarray]:
-        grasped = self.grasped()
+        held = self.grasped() & (cube[:, 2] > CUBE_HALF + LIFT)  # pinched and off the table
         reach = closeness(np.linalg.norm(cube - grip, axis=1), GAIN)
         return {
             "reach": reach / 4.0,
-            "grasp": grasped / 4.0,
-            "place": grasped * closeness(d_goal, GOAL_GAIN) / 4.0,
+            "grasp": held / 4.0,
+            "place": held * closeness(d_goal, GOAL_GAIN) / 4.0,
             "success": success / 4.0,
         }
 
