@@ -103,19 +103,23 @@ def algo_node(algo: str) -> type:
         for alias in getattr(module, "TRL_ALIASES", {})
         if alias not in names
     ]
-    return make_node(
-        f"{spec.config_cls.__name__}Node",
-        spec.config_cls,
-        [("name", str, field(default=algo))],
-    ) if not aliases else make_dataclass(
-        f"{spec.config_cls.__name__}Node",
-        [
-            (f.name, f.type, f)
-            for f in dataclasses.fields(
-                make_node("_Base", spec.config_cls, [("name", str, field(default=algo))])
-            )
-        ]
-        + aliases,
+    return (
+        make_node(
+            f"{spec.config_cls.__name__}Node",
+            spec.config_cls,
+            [("name", str, field(default=algo))],
+        )
+        if not aliases
+        else make_dataclass(
+            f"{spec.config_cls.__name__}Node",
+            [
+                (f.name, f.type, f)
+                for f in dataclasses.fields(
+                    make_node("_Base", spec.config_cls, [("name", str, field(default=algo))])
+                )
+            ]
+            + aliases,
+        )
     )
 
 

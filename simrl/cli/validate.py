@@ -23,7 +23,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.checks import ConfigValueError, field_names, nearest
-from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION
+from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
@@ -142,10 +142,8 @@ def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] 
     values = {k: v for k, v in values.items() if k not in extra}
     if from_dict is None:
         _unknown(group, cls, values)
-    try:
+    try:  # the owners check their fields when they are built (`__post_init__`)
         obj = from_dict(values) if from_dict is not None else cls(**values)
-        if hasattr(obj, "validate"):
-            obj.validate()
     except (ValueError, TypeError) as exc:
         raise ValueError(render(exc)) from None
     return obj
@@ -261,6 +259,7 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
     _algo_unknown(spec.config_cls, algo_values)
     algo_cfg = owner(spec.config_cls, algo_values, "algo")
     precision = data["precision"]
+    _unknown("precision", PrecisionNode, precision)
     top = {k: v for k, v in data.items() if k not in GROUPS}
     compute_names = set(field_names(ComputeConfig))
     _unknown("", RunConfig, {k: v for k, v in top.items() if k not in compute_names})

@@ -40,6 +40,9 @@ class ComputeConfig:
     compile: bool = False  # torch.compile the core
     num_threads: int = limit(0, ge=0)  # torch threads; 0 = auto (1 for cores < 512 wide, else all)
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
         """One-line ValueError naming the field, its value and what is allowed."""
         check_fields(self)
@@ -70,7 +73,6 @@ def resolve_compute(cfg: ComputeConfig, core_width: int = 0) -> Compute:
     Raises a one-line ValueError for a device that is not there or, with `precision_strict`, a
     precision this device cannot run.
     """
-    cfg.validate()
     device = torch.device(resolve_device(cfg.device))
     threads = cfg.num_threads or auto_threads(core_width)
     set_threads(threads)

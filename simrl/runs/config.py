@@ -23,6 +23,9 @@ class RunConfig:
     progress: bool = True
     tensorboard: bool = True
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
         """One-line ValueError naming the field, its value and what is allowed."""
         check_fields(self)

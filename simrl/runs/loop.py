@@ -78,7 +78,6 @@ def run_training(
     a launcher listened to before the run (submitit's preemption signal) is handed on to it
     after saving, so the launcher can requeue the job; the requeued run resumes.
     """
-    run.validate()
     compute_cfg = compute or ComputeConfig()
     resolved = resolve_compute(compute_cfg, int(getattr(model_cfg, "width", 0) or 0))
     if trainer_factory is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simrl.checks import check_fields, limit
 from simrl.sim.start_states import CurriculumConfig
 
 
@@ -13,7 +14,7 @@ class EnvConfig:
     """Which env to build and how: Gymnasium/simrl id, physics threads and task options."""
 
     id: str = "Reacher-v5"
-    num_threads: int = 1  # mujoco.batch worker threads
+    num_threads: int = limit(1, ge=1)  # mujoco.batch worker threads
     options: dict[str, Any] = field(default_factory=dict)  # task keyword options (e.g. sparse=True)
     # how training episodes start (evaluation always uses the task's own resets)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
@@ -21,3 +22,4 @@ class EnvConfig:
     def __post_init__(self) -> None:
         if isinstance(self.curriculum, dict):
             self.curriculum = CurriculumConfig(**self.curriculum)
+        check_fields(self)

@@ -56,6 +56,9 @@ class CurriculumConfig:
     step_back: int = limit(5, ge=1)  # reverse_demo: steps the start moves back per advance
     spread: int = limit(5, ge=0)  # reverse_demo: starts drawn up to this many steps further back
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
         """One-line ValueError naming the field, its value and what is allowed."""
         check_fields(self)
@@ -339,7 +342,6 @@ def build_start_states(cfg: CurriculumConfig, make_env: Callable[..., Any]) -> S
     `make_env(num_groups=..., group_size=..., seed=..., autoreset_mode=...)` builds an env of the
     training env's id and options (the demonstrations are recorded on one).
     """
-    cfg.validate()
     if cfg.name == "none":
         return None
     if cfg.bank is not None:

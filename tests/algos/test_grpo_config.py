@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from simrl.algos.grpo.config import GRPOConfig, TRL_ALIASES
+from simrl.algos.grpo.config import TRL_ALIASES, GRPOConfig
 
 
 def test_trl_names_map_to_simrl_fields():

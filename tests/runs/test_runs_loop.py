@@ -164,11 +164,11 @@ def test_mismatched_checkpoints_are_refused_and_nothing_is_lost(tmp_path: Path) 
 )
 def test_bad_run_settings_one_line_errors(tmp_path: Path, field: str, value, message: str) -> None:
     run, compute = RunConfig(progress=False), ComputeConfig()
-    if hasattr(run, field):
-        run = replace(run, **{field: value})
-    else:
-        compute = replace(compute, **{field: value})
-    with pytest.raises(ValueError, match=message) as err:
+    with pytest.raises(ValueError, match=message) as err:  # settings refuse a bad value at once
+        if hasattr(run, field):
+            run = replace(run, **{field: value})
+        else:
+            compute = replace(compute, **{field: value})
         run_training(
             "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, tmp_path / "r",
             {}, compute=compute, trainer_factory=fake_factory, env_factory=make_fake_env,
