@@ -101,15 +101,22 @@ def render_report(results: dict[str, Any]) -> str:
             "Peak learner memory: bytes allocated during an update above the level at its start "
             f"(method: {', '.join(_methods(agg))}; CUDA: max_memory_allocated, CPU: every new "
             "tensor storage seen by a TorchDispatchMode, freed when its storage dies, plus the host "
-            "arrays and objects tracemalloc sees, e.g. SB3's rollout-buffer copies). Both sides "
-            "meter the first epoch of their first update (which also allocates Adam's state; every "
-            "epoch repeats the same allocations); GRPO also any later update with a larger batch, and "
-            "takes the max."
+            "arrays and objects tracemalloc sees, e.g. SB3's rollout-buffer copies). The run loop "
+            "meters whole updates from the outside, the same way for both sides: the first update "
+            "of a run (which also allocates Adam's state) and any later update with a larger "
+            "batch, and takes the max. Per-pass batches are equal: "
+            + (
+                f"GRPO's micro-batch is set to PPO's minibatch ({setup['per_pass_batch']} "
+                "samples), so both hold the activations of as many samples per forward/backward."
+                if setup.get("per_pass_batch")
+                else "as configured on each side (per_pass_batch not set)."
+            )
         ),
         "Compute": (
-            "FLOPs from torch.utils.flop_counter (matmuls, forward + backward). Per sample = one "
-            "forward+backward pass of one sample; per collected sample multiplies by the epochs. "
-            "Wall time per update leaves out the first (metered) update."
+            "FLOPs from torch.utils.flop_counter (matmuls, forward + backward), counted by the run "
+            "loop around one whole update. Per sample = one forward+backward pass of one sample; "
+            "per collected sample multiplies by the epochs. Wall time per update leaves out the "
+            "metered updates."
         ),
         "Learning": (
             "Deterministic evaluation return at the end of the budget (mean ± sample std over "
