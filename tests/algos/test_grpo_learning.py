@@ -1,7 +1,7 @@
 """GRPO learns Reacher-v5: a short fixed-seed run beats its initial policy by a clear margin.
 
 Reference: the initial policy's mean action is ~0 (head gain 0.01), i.e. about the zero-action
-return (-13.0 in FACTS.md; -11.6 on these 16 start states). Measured on this config after 8
+return (-13.0 over random starts; -11.6 on these 16 start states). Measured on this config after 8
 iterations (51.2k env steps): seed 0 -11.59 -> -6.47, seed 1 -11.58 -> -6.94, seed 2 -11.14 ->
 -7.45. The test (seed 0) asserts an improvement of at least 3.0.
 """

@@ -37,7 +37,7 @@ def test_defaults_are_sb3_ppo_defaults():
 
 
 def test_zoo_reacher_preset():
-    # Reference: rl-baselines3-zoo hyperparams/ppo.yml, Reacher entry (FACTS.md).
+    # Reference: rl-baselines3-zoo hyperparams/ppo.yml, Reacher entry.
     cfg = ppo_preset("zoo_reacher")
     assert (cfg.n_envs, cfg.n_steps, cfg.batch_size, cfg.n_epochs) == (1, 512, 32, 5)
     assert cfg.learning_rate == pytest.approx(1.04e-4, rel=1e-3)
