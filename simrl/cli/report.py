@@ -5,8 +5,8 @@
 
 Writes `report.csv` (one row per group: mean, std and n over seeds, IQM and its 95% interval),
 `runs.csv` (one row per run, failed ones with their error), `report.md`, `curves.png` (mean +- std
-of the deterministic evaluation return vs env steps, one line per group), `curves_wall.png` (vs
-wall-clock) and `curves/<group>.png`. Std is the sample std over seeds (ddof=1; blank for a single
+of the deterministic evaluation return, and success rate where the task has one, vs env steps, one
+line per group), `curves_wall.png` (vs wall-clock) and `curves/<group>.png`. Std is the sample std over seeds (ddof=1; blank for a single
 seed); IQM is rliable's interquartile mean with a stratified-bootstrap 95% confidence interval.
 """
 
@@ -167,9 +167,15 @@ def plot_groups(groups: list[Group], out: Path) -> list[str]:
 
     series = [Series(g.label, [r.curve for r in g.completed]) for g in groups]
     written = []
+    has_success = any(
+        p.get("success_rate") not in (None, "") for s in series for c in s.curves for p in c
+    )
     for x, name in (("env_steps", "curves.png"), ("wall_s", "curves_wall.png")):
-        panel = Panel(series, x=x, ylabel="deterministic eval return (mean ± std over seeds)")
-        if plot_panels(out / name, [[panel]], panel_size=(7, 4.5)) is not None:
+        rows = [[Panel(series, x=x, ylabel="deterministic eval return (mean ± std over seeds)")]]
+        if has_success:  # a task with success: its rate under the return, same x
+            label = "deterministic eval success (mean ± std over seeds)"
+            rows.append([Panel(series, x=x, y="success_rate", ylim=(-0.02, 1.02), ylabel=label)])
+        if plot_panels(out / name, rows, panel_size=(7, 4.5)) is not None:
             written.append(name)
     (out / "curves").mkdir(exist_ok=True)
     for g, s in zip(groups, series, strict=True):

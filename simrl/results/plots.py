@@ -105,7 +105,14 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
     if panel.title:
         ax.set_title(panel.title, fontsize=9)
     if panel.log_x:
+        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+
         ax.set_xscale("log")
+        # labels at 1, 2, 5 x 10^k in plain numbers; matplotlib's default labels every minor tick
+        # of a short log range and they overlap
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
     elif panel.x == "env_steps":
         from matplotlib.ticker import EngFormatter
 

@@ -50,3 +50,28 @@ def test_main_prints_the_table(sweep, tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main([str(tmp_path / "empty_missing")])
     assert info.value.code == 2
+
+
+def test_curves_add_a_success_row_only_for_tasks_with_success(sweep, tmp_path, monkeypatch):
+    import simrl.results.plots as plots
+    from simrl.cli.report import plot_groups
+
+    drawn = {}
+
+    def capture(path, rows, **kwargs):
+        drawn[str(path)] = [[(p.x, p.y) for p in row] for row in rows]
+        return path
+
+    monkeypatch.setattr(plots, "plot_panels", capture)
+    groups = group_runs([r for r in load_runs(sweep) if r.summary.get("status") == "completed"])
+    plot_groups(groups, tmp_path)
+    assert drawn[str(tmp_path / "curves.png")] == [[("env_steps", "return_mean")]]
+    for g in groups:  # the same runs on a task with success: rate under the return
+        for r in g.completed:
+            for k, p in enumerate(r.curve):
+                p["success_rate"] = 0.5 * k
+    plot_groups(groups, tmp_path)
+    assert drawn[str(tmp_path / "curves_wall.png")] == [
+        [("wall_s", "return_mean")],
+        [("wall_s", "success_rate")],
+    ]
