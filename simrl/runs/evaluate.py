@@ -28,6 +28,9 @@ class EvalResult:
     lengths: np.ndarray
     successes: np.ndarray | None  # None when the task has no success signal
     frames: list[np.ndarray] = field(default_factory=list)
+    # success at any step of the episode (None without a success signal): with `successes` it
+    # tells a policy that never gets there from one that gets there and loses it again
+    reached: np.ndarray | None = None
 
     @property
     def return_mean(self) -> float:
@@ -41,12 +44,26 @@ class EvalResult:
     def success_rate(self) -> float | None:
         return None if self.successes is None else float(np.mean(self.successes))
 
+    @property
+    def reached_rate(self) -> float | None:
+        """Share of episodes that were a success at some step (not only at the end)."""
+        return None if self.reached is None else float(np.mean(self.reached))
+
+    @property
+    def lost_rate(self) -> float | None:
+        """Share of episodes that were a success at some step but not at their final step."""
+        if self.reached is None or self.successes is None:
+            return None
+        return float(np.mean(self.reached & ~self.successes))
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "episodes": int(len(self.returns)),
             "return_mean": self.return_mean,
             "return_std": self.return_std,
             "success_rate": self.success_rate,
+            "reached_success_rate": self.reached_rate,
+            "lost_success_rate": self.lost_rate,
             "length_mean": float(np.mean(self.lengths)),
             "returns": [float(r) for r in self.returns],
         }
@@ -93,7 +110,8 @@ def evaluate_policy(
     """Play one episode on every row of `env` from `env.reset(seed=seed)` and collect returns.
 
     Rows that end are masked (their later rewards ignored); success is the row's `is_success` at its
-    final step (the Gymnasium-Robotics/SB3 convention). Actions are clipped to the action bounds.
+    final step (the Gymnasium-Robotics/SB3 convention); `reached` records success at any step, so
+    an episode that gets there and loses it again shows as reached but not successful. Actions are clipped to the action bounds.
     With `render_row`, frames of that row are collected until it ends.
     """
     obs, _ = env.reset(seed=seed)
@@ -105,6 +123,7 @@ def evaluate_policy(
     done = np.zeros(n, dtype=bool)
     has_success = bool(getattr(env, "has_success", False))
     successes = np.zeros(n, dtype=bool) if has_success else None
+    reached = np.zeros(n, dtype=bool) if has_success else None
     frames = [_render(env, render_row)] if render_row is not None else []
     limit = getattr(env, "max_episode_steps", None) or MAX_EVAL_STEPS
     for _ in range(int(limit) + 1):
@@ -117,7 +136,9 @@ def evaluate_policy(
         lengths[live] += 1
         ended = (np.asarray(terminated) | np.asarray(truncated)) & live
         if successes is not None and "is_success" in info:
-            successes[ended] = np.asarray(info["is_success"], dtype=bool)[ended]
+            now = np.asarray(info["is_success"], dtype=bool)
+            successes[ended] = now[ended]
+            reached |= now & live
         if render_row is not None and live[render_row]:
             frames.append(_render(env, render_row))
         done |= ended
@@ -125,7 +146,9 @@ def evaluate_policy(
             break
     else:
         raise RuntimeError(f"evaluation did not finish within {limit} steps")
-    return EvalResult(returns=returns, lengths=lengths, successes=successes, frames=frames)
+    return EvalResult(
+        returns=returns, lengths=lengths, successes=successes, frames=frames, reached=reached
+    )
 
 
 def evaluate_checkpoint(
@@ -251,6 +274,8 @@ def evaluate_checkpoint(
                     "return_mean",
                     "return_std",
                     "success_rate",
+                    "reached_success_rate",
+                    "lost_success_rate",
                     "video",
                 )
             },

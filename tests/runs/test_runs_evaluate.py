@@ -49,6 +49,27 @@ def test_success_and_action_clipping() -> None:
     np.testing.assert_allclose(clipped.returns, [-12.5, -12.5])
 
 
+def test_success_reached_and_lost() -> None:
+    # row 0 acts perfectly throughout; row 1 perfectly for its first 3 steps (obs[:, 2] = t / 5 is
+    # 0, 0.2, 0.4), then 5.0 (clipped to 1): it was a success at steps 1-3 but not at the end
+    env = FakeGroupEnv(num_groups=2, horizon=5, target=(0.5, -0.5))
+
+    def act(o: np.ndarray) -> np.ndarray:
+        a = o[:, :2].copy()
+        if o[1, 2] > 0.5:
+            a[1] = 5.0
+        return a
+
+    res = evaluate_policy(act, env, seed=0)
+    np.testing.assert_array_equal(res.successes, [True, False])
+    np.testing.assert_array_equal(res.reached, [True, True])
+    assert (res.success_rate, res.reached_rate, res.lost_rate) == (0.5, 1.0, 0.5)
+    d = res.as_dict()
+    assert (d["reached_success_rate"], d["lost_success_rate"]) == (1.0, 0.5)
+    never = evaluate_policy(lambda o: np.zeros((o.shape[0], 2)), env, seed=0)
+    assert (never.reached_rate, never.lost_rate) == (0.0, 0.0)
+
+
 def test_eval_seed_is_derived_and_distinct() -> None:
     assert eval_seed(0) == eval_seed(0)
     assert eval_seed(0) != eval_seed(1)
