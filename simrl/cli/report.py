@@ -6,8 +6,9 @@
 Writes `report.csv` (one row per group: mean, std and n over seeds, IQM and its 95% interval),
 `runs.csv` (one row per run, failed ones with their error), `report.md`, `curves.png` (mean +- std
 of the deterministic evaluation return, and success rate where the task has one, vs env steps, one
-line per group), `curves_wall.png` (vs wall-clock) and `curves/<group>.png`. Std is the sample std over seeds (ddof=1; blank for a single
-seed); IQM is rliable's interquartile mean with a stratified-bootstrap 95% confidence interval.
+line per group), `curves_wall.png` (vs wall-clock) and `curves/<group>.png`. Std is the sample std
+over seeds (ddof=1; blank for a single seed); IQM is rliable's interquartile mean with a
+stratified-bootstrap 95% confidence interval.
 """
 
 from __future__ import annotations

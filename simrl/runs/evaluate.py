@@ -111,8 +111,8 @@ def evaluate_policy(
 
     Rows that end are masked (their later rewards ignored); success is the row's `is_success` at its
     final step (the Gymnasium-Robotics/SB3 convention); `reached` records success at any step, so
-    an episode that gets there and loses it again shows as reached but not successful. Actions are clipped to the action bounds.
-    With `render_row`, frames of that row are collected until it ends.
+    an episode that gets there and loses it again shows as reached but not successful. Actions are
+    clipped to the action bounds. With `render_row`, frames of that row are collected until it ends.
     """
     obs, _ = env.reset(seed=seed)
     n = obs.shape[0]
