@@ -60,15 +60,14 @@ def run_training(
     compute: ComputeConfig | None = None,
     trainer_factory: Callable[..., Any] | None = None,
     env_factory: Callable[..., Any] | None = None,
-    on_checkpoint: Callable[[Path], Any] | None = None,
 ) -> dict[str, Any]:
     """Train `algo` until `run.total_env_steps`, writing the run directory; return the summary.
 
     `compute` (device, threads, precision) is resolved here, once, and handed to the trainer.
     `trainer_factory(env_cfg, model_cfg, algo_cfg, compute, seed=, total_env_steps=)` defaults to
     the registry's `make_trainer` for `algo`; `env_factory` (same signature as
-    `simrl.sim.make_group_env`) builds the evaluation env; `on_checkpoint(path)` is called after
-    each `last.pt` is written. Bad settings or an unusable `run.resume` checkpoint raise a
+    `simrl.sim.make_group_env`) builds the evaluation env; the functions in `CHECKPOINT_HOOKS` are
+    called after each `last.pt` is written. Bad settings or an unusable `run.resume` checkpoint raise a
     one-line ValueError before any work. The summary's `status` is "completed", "stopped" or
     "failed" (NaN guard or an error; errors are re-raised after the summary is written).
 
@@ -119,7 +118,6 @@ def run_training(
             algo, env_cfg, model_cfg, algo_cfg, run, compute_cfg, resolved, Path(run_dir),
             config_dict, trainer, eval_env, e_seed, obs_dim, act_dim,
         )  # fmt: skip
-        session.on_checkpoint = on_checkpoint
         if payload is not None:
             session.restore(payload)
         return session.train()
@@ -155,7 +153,6 @@ class _Session:
         self.state = RunState()
         self.resumed_from: str | None = None
         self.ckpt_dir = run_dir / "checkpoints"
-        self.on_checkpoint: Callable[[Path], Any] | None = None
         self.last_ckpt_env_steps = 0
         self.last_ckpt_iteration = -1
         self.last_good_checkpoint: str | None = None
@@ -197,8 +194,6 @@ class _Session:
             self.last_ckpt_iteration = int(self.trainer.iteration)
             self.last_ckpt_env_steps = int(self.trainer.env_steps)
             self.last_good_checkpoint = str(path)
-            if self.on_checkpoint is not None:
-                self.on_checkpoint(path)
             for hook in list(CHECKPOINT_HOOKS):
                 hook(path, int(self.trainer.iteration))
         return path

@@ -15,7 +15,7 @@ import pytest
 import torch
 from _runs_fakes import FakeAlgoConfig, FakeModelConfig, fake_factory, make_fake_env
 
-from simrl.runs import load_checkpoint, run_training
+from simrl.runs import load_checkpoint, loop, run_training
 from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 
@@ -23,22 +23,29 @@ PER_ITER = 2 * 4 * 5  # FakeAlgoConfig groups x group size x FakeGroupEnv horizo
 
 
 def _train(run_dir: Path, on_checkpoint=None, **run_kw) -> dict:
+    """A fake run; `on_checkpoint(path, iteration)` is installed as a checkpoint hook for it."""
     run = RunConfig(
         seed=5, total_env_steps=6 * PER_ITER, eval_every=2, eval_episodes=2, checkpoint_every=1,
         progress=False, tensorboard=False, **run_kw,
     )  # fmt: skip
-    return run_training(
-        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, run_dir, {},
-        trainer_factory=fake_factory, env_factory=make_fake_env, on_checkpoint=on_checkpoint,
-    )  # fmt: skip
+    if on_checkpoint is not None:
+        loop.CHECKPOINT_HOOKS.append(on_checkpoint)
+    try:
+        return run_training(
+            "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, run_dir, {},
+            trainer_factory=fake_factory, env_factory=make_fake_env,
+        )  # fmt: skip
+    finally:
+        if on_checkpoint is not None:
+            loop.CHECKPOINT_HOOKS.remove(on_checkpoint)
 
 
 def _signal_at(sig: int, iteration: int):
     """A checkpoint callback that sends `sig` to this process once, after checkpoint `iteration`."""
     sent = {"done": False}
 
-    def callback(path: Path) -> None:
-        if not sent["done"] and load_checkpoint(path)["iteration"] == iteration:
+    def callback(path: Path, at: int) -> None:
+        if not sent["done"] and at == iteration:
             sent["done"] = True
             os.kill(os.getpid(), sig)
 
@@ -70,8 +77,8 @@ def test_signal_stops_after_the_iteration_and_the_run_resumes_exactly(tmp_path: 
 def test_second_ctrl_c_abandons_the_iteration_and_the_summary_matches_the_checkpoint(
     tmp_path: Path,
 ) -> None:
-    def twice(path: Path) -> None:
-        if load_checkpoint(path)["iteration"] == 2:
+    def twice(path: Path, at: int) -> None:
+        if at == 2:
             os.kill(os.getpid(), signal.SIGINT)
             os.kill(os.getpid(), signal.SIGINT)  # the second one interrupts at once
 
