@@ -73,7 +73,8 @@ def test_env_configs_name_known_ids(env):
     assert cfg.env.total_env_steps > 0
 
 
-def test_gym_env_slug_in_run_dir_name():
+def test_gym_env_slug_in_run_dir_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # resolving the run dir creates it (exclusively), relative to cwd
     with initialize_config_module("simrl.conf", version_base="1.3"):
         cfg = compose("config", overrides=["env=gym", "env.id=Ant-v5"], return_hydra_config=True)
     assert cfg.hydra.run.dir.endswith("_grpo_Ant-v5")  # outputs/<date>/<time>_<algo>_<env>
