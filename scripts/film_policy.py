@@ -3,8 +3,7 @@
     MUJOCO_GL=egl python scripts/film_policy.py RUN_DIR docs/images/push_grpo.gif --episodes 4
 
 Episodes start from the task's own reset distribution (seeded), side by side in a grid; every
-`--every`-th step is kept. The policy is rebuilt from the checkpoint with the algorithm's actor,
-as `simrl-eval` does.
+`--every`-th step is kept. The policy comes from `simrl.load_policy`, as in `simrl-eval`.
 """
 
 from __future__ import annotations
@@ -17,14 +16,9 @@ import numpy as np
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-from simrl.algos.registry import get_algo  # noqa: E402
 from simrl.files import atomic_write_bytes  # noqa: E402
-from simrl.nn import CoreConfig  # noqa: E402
-from simrl.nn.compute import ComputeConfig, resolve_compute  # noqa: E402
-from simrl.runs.checkpoint import load_checkpoint  # noqa: E402
-from simrl.runs.configs import from_plain  # noqa: E402
+from simrl.policy import load_policy  # noqa: E402
 from simrl.sim import make_group_env  # noqa: E402
-from simrl.sim.config import EnvConfig  # noqa: E402
 
 
 def main() -> None:
@@ -37,29 +31,18 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=2, help="keep every k-th step")
     args = parser.parse_args()
 
-    payload = load_checkpoint(args.checkpoint)
-    configs = payload["configs"]
-    env_cfg = from_plain(EnvConfig, configs["env"])
-    spec = get_algo(payload["algo"])
+    policy = load_policy(args.checkpoint)
     env = make_group_env(
-        env_cfg.id, num_groups=args.episodes, seed=args.seed, autoreset_mode="disabled",
-        **dict(env_cfg.options),
+        policy.env_id, num_groups=args.episodes, seed=args.seed, autoreset_mode="disabled",
+        **policy.env_options,
     )  # fmt: skip
-    actor = spec.make_actor(
-        env.single_observation_space,
-        env.single_action_space,
-        from_plain(CoreConfig, configs["model"]),
-        from_plain(spec.config_cls, configs["algo"]),
-        resolve_compute(ComputeConfig(device="cpu")),
-        payload["trainer"],
-    )
     obs, _ = env.reset()
     frames, solved = [], np.zeros(args.episodes, bool)
     for t in range(env.max_episode_steps):
         if t % args.every == 0:
             tiles = [env.render(r, width=args.size, height=args.size) for r in range(env.num_envs)]
             frames.append(np.concatenate(tiles, axis=1))
-        obs, _, _, _, info = env.step(actor(obs))
+        obs, _, _, _, info = env.step(policy.predict(obs)[0])
         solved = np.asarray(info.get("is_success", solved))
     env.close()
     from PIL import Image

@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 _NO_DEFAULT: Any = dataclasses.MISSING
+# Upper bounds of fields that declare none: integers fit int32 (what numpy/torch indices and most
+# C-level counts take), numbers stay far from overflow. Fields with real limits declare their own.
+INT_CAP = 2**31 - 1
+FLOAT_CAP = 1e9
+MAX_ROWS = 65536  # simulations (rows) one env may hold: rollouts, groups, evaluation episodes
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,8 @@ def _split_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def check_value(owner: str, name: str, value: Any, tp: Any, lim: Limits | None) -> None:
-    """Check one value against its annotation `tp` and limits; raise ConfigValueError."""
+    """Check one value against its annotation `tp` and limits; raise ConfigValueError. Numbers
+    without a declared upper limit are capped at `INT_CAP` / `FLOAT_CAP`."""
     lim = lim or Limits()
     tp, none_ok = _split_optional(tp)
     if value is None:
@@ -167,6 +173,9 @@ def check_value(owner: str, name: str, value: Any, tp: Any, lim: Limits | None) 
     text = lim.text or _range_text(kind, lim) or ("a finite number" if tp is float else kind)
     if not ok or not _in_range(value, lim):
         raise ConfigValueError(owner, name, value, f"must be {'null or ' if none_ok else ''}{text}")
+    cap = INT_CAP if tp is int else FLOAT_CAP
+    if lim.le is None and lim.lt is None and abs(value) > cap:
+        raise ConfigValueError(owner, name, value, f"must be {text} and at most {_num(cap)}")
     if lim.choices is not None and value not in lim.choices:
         raise ConfigValueError(owner, name, value, "is not one of the choices", lim.choices)
 

@@ -144,11 +144,20 @@ def run_jobs(
     return dirs
 
 
+def _distinct(run_dirs: list[Path]) -> list[Path]:
+    """`run_dirs` without repeats of the same directory, in order."""
+    seen: dict[Path, Path] = {}
+    for d in run_dirs:
+        seen.setdefault(Path(d).resolve(), Path(d))
+    return list(seen.values())
+
+
 def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
     """Records, per-algo aggregates, GRPO/PPO ratios, rliable statistics and goals of the given
     run dirs (the plots are added by `write_results`)."""
     threshold = setup.get("threshold")
-    records = [r for r in (load_record(d, threshold) for d in run_dirs) if r is not None]
+    distinct = _distinct(run_dirs)  # each run counted once, however often it is listed
+    records = [r for r in (load_record(d, threshold) for d in distinct) if r is not None]
     ok = [r for r in records if r.get("status") == "completed"]
     agg = aggregate(ok) if ok else {}
     rat = ratios(agg)

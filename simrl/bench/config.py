@@ -46,6 +46,12 @@ class BenchConfig:
             raise ValueError(
                 f"bench.seeds={list(self.seeds)} must be a non-empty list of ints >= 0"
             )
+        repeated = sorted({s for s in self.seeds if list(self.seeds).count(s) > 1})
+        if repeated:  # a repeat would be the same run counted twice (n=2, std 0)
+            raise ValueError(
+                f"bench.seeds={list(self.seeds)} lists seed {', '.join(map(str, repeated))} "
+                "more than once; allowed: distinct seeds, e.g. [0,1,2]"
+            )
 
     def threshold_for(self, env_id: str) -> float | None:
         """The threshold in use for `env_id` (explicit value, else the env's default, else None)."""

@@ -40,7 +40,9 @@ def _cell(stat: dict[str, Any], key: str) -> str:
     return text
 
 
-def _ratio_cell(ratios: dict[str, Any], key: str) -> str:
+def ratio_cell(ratios: dict[str, Any], key: str) -> str:
+    """GRPO vs PPO for one figure: the difference for learning outcomes (`+2.75 (diff)`, returns
+    can be negative), else the ratio (`0.412x`)."""
     if key in ("final_return_mean", "best_eval_return", "success_rate"):
         diff = ratios.get(f"{key}_diff")
         return "-" if diff is None else f"{fmt_diff(diff)} (diff)"
@@ -53,7 +55,7 @@ def table(agg: dict[str, Any], ratios: dict[str, Any], keys: tuple[str, ...]) ->
     for key in keys:
         g = _cell(agg["grpo"][key], key) if "grpo" in agg else "-"
         p = _cell(agg["ppo"][key], key) if "ppo" in agg else "-"
-        lines.append(f"| {LABELS.get(key, key)} | {g} | {p} | {_ratio_cell(ratios, key)} |")
+        lines.append(f"| {LABELS.get(key, key)} | {g} | {p} | {ratio_cell(ratios, key)} |")
     return lines
 
 
@@ -115,8 +117,10 @@ def render_report(results: dict[str, Any]) -> str:
         "Compute": (
             "FLOPs from torch.utils.flop_counter (matmuls, forward + backward), counted by the run "
             "loop around one whole update. Per sample = one forward+backward pass of one sample; "
-            "per collected sample multiplies by the epochs. Wall time per update leaves out the "
-            "metered updates."
+            "per collected sample multiplies by the epochs. Clocks are fair: wall time, env "
+            "steps/s and times per update leave out the meters' overhead (a metered update is "
+            "charged the per-sample time of the run's unmetered updates; `meters=false` turns "
+            "the meters off)."
         ),
         "Learning": (
             "Deterministic evaluation return at the end of the budget (mean ± sample std over "

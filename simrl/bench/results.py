@@ -92,10 +92,13 @@ def run_record(
     }
     iterations = summary.get("iterations") or len(metrics) or None
     rows = [r for r in metrics if r.get("update_time_s") is not None]
-    # Updates run under the CPU memory meter are slower: GRPO marks them (`memory_metered`, its
-    # first update and any larger batch); PPO meters its first. Leave them out when there are others.
-    if any("memory_metered" in r for r in rows):
-        plain = [r["update_time_s"] for r in rows if not r.get("memory_metered")]
+    # Updates run under a meter are slower: the run loop marks them (`memory_metered`: the first
+    # update and any larger batch; `metered`: those and the FLOP-counted one) and charges them a
+    # plain update's time. Leave them out when there are others.
+    if any("memory_metered" in r or "metered" in r for r in rows):
+        plain = [
+            r["update_time_s"] for r in rows if not r.get("memory_metered") and not r.get("metered")
+        ]
     else:
         plain = [r["update_time_s"] for r in rows[1:]]
     timed = plain or [r["update_time_s"] for r in rows]

@@ -10,3 +10,19 @@ Shared pieces: `schema` (structured configs), `validate` (one-line config errors
 (check the command line, then run Hydra), `aggregate` (pure run-dir statistics), `callbacks`.
 Every module with an entry point also runs as `python -m simrl.cli.<name>`.
 """
+
+import os as _os
+import sys as _sys
+
+
+def _interrupted_quietly(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C while an entry point is still importing (before its own handling starts): one
+    line instead of a traceback of the import machinery, and exit status 130 as elsewhere."""
+    if issubclass(exc_type, KeyboardInterrupt):
+        name = _os.path.basename(_sys.argv[0] or "simrl")
+        print(f"{name}: interrupted (Ctrl-C)", file=_sys.stderr, flush=True)
+        _os._exit(130)
+    _sys.__excepthook__(exc_type, exc, tb)
+
+
+_sys.excepthook = _interrupted_quietly

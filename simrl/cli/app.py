@@ -9,9 +9,11 @@ written; only then does `hydra.main` take over. Flags that only print (`--help`,
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +26,15 @@ MULTIRUN_FLAGS = ("-m", "--multirun")
 # Hydra flags after which the command only prints or does something other than run the app
 PASS_THROUGH_FLAGS = (
     "-h", "--help", "--hydra-help", "--version", "--cfg", "-c", "--info", "-i",
-    "--shell-completion", "-sc", "--resolve", "--package", "-p", "--config-path", "-cp",
-    "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun",
+    "--shell-completion", "-sc", "--resolve", "--package", "-p", "--experimental-rerun",
 )  # fmt: skip
+# Hydra flags that take a value as the next argument
+VALUE_FLAGS = (
+    "--cfg", "-c", "--package", "-p", "--experimental-rerun", "--config-dir", "-cd",
+    "--config-path", "-cp", "--config-name", "-cn", "--shell-completion", "-sc",
+)  # fmt: skip
+CONFIG_DIR_FLAGS = ("--config-dir", "-cd")
+FIXED_CONFIG_FLAGS = ("--config-path", "-cp", "--config-name", "-cn")
 
 
 def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
@@ -37,13 +45,44 @@ def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
 
 
 def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
-    """(overrides, multirun?, pass-through?) of a command line; unknown flags pass through to
-    Hydra, which reports them."""
-    flags = [a for a in argv if a.startswith("-")]
-    multirun = any(a in MULTIRUN_FLAGS for a in flags)
-    passthrough = any(a.split("=", 1)[0] not in MULTIRUN_FLAGS for a in flags)
-    overrides = [a for a in argv if not a.startswith("-")]
+    """(overrides, multirun?, pass-through?) of a command line; flags and their values are not
+    overrides; unknown flags pass through to Hydra, which reports them."""
+    overrides, multirun, passthrough = [], False, False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name = arg.split("=", 1)[0]
+        if not arg.startswith("-"):
+            overrides.append(arg)
+        elif name in MULTIRUN_FLAGS:
+            multirun = True
+        elif name in CONFIG_DIR_FLAGS or name in FIXED_CONFIG_FLAGS:
+            i += 0 if "=" in arg else 1
+        else:
+            passthrough = True
+            if name in VALUE_FLAGS and "=" not in arg:
+                i += 1
+        i += 1
     return overrides, multirun, passthrough
+
+
+def config_dir_overrides(app: str, argv: list[str]) -> list[str]:
+    """The search-path override that `--config-dir DIR` stands for, so the up-front checks
+    compose exactly what Hydra will run; `--config-name` / `--config-path` are refused (each app
+    has one primary config: add your own groups with `--config-dir`)."""
+    out = []
+    for i, arg in enumerate(argv):
+        name, eq, value = arg.partition("=")
+        if name in FIXED_CONFIG_FLAGS:
+            fail(app, f"{name}: {app} always uses its own primary config; add config groups or "
+                      "presets of your own with --config-dir DIR")  # fmt: skip
+        if name in CONFIG_DIR_FLAGS:
+            value = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            path = os.path.abspath(os.path.expanduser(value)) if value else ""
+            if not value or not os.path.isdir(path):
+                fail(app, f"{name}={value} is not a directory; give a folder of config groups")
+            out.append(f"hydra.searchpath=[file://{path}]")
+    return out
 
 
 def sweep_points(overrides: list[str], multirun: bool) -> list[list[str]]:
@@ -69,16 +108,19 @@ def check_overrides(
     overrides: list[str],
     multirun: bool,
     check: Callable[[DictConfig], Any] | None,
+    claim: Callable[[DictConfig], Any] | None = None,
 ) -> list[str]:
     """Compose every run of the command line and `check` it; raise ValueError with one line.
 
-    Returns the configured `hydra.job.config.override_dirname.exclude_keys` (for `sweep_naming`).
+    `claim(cfg)` runs after the checks of a single run (not a sweep), e.g. to lock its run
+    directory before Hydra writes into it. Returns the configured `hydra.job.config.override_dirname.exclude_keys` (for `sweep_naming`).
     """
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    from simrl.cli.validate import one_line
+    from simrl.cli.validate import check_group_paths, one_line
 
+    check_group_paths(overrides)
     try:
         points = sweep_points(overrides, multirun)
     except Exception as exc:
@@ -97,6 +139,8 @@ def check_overrides(
                     )
                 if check is not None:
                     check(cfg)
+                if claim is not None and not multirun:
+                    claim(cfg)
             except Exception as exc:
                 multi = len(points) > 1 and not _is_group_error(exc)
                 prefix = f"in run {' '.join(point)}: " if multi else ""
@@ -153,15 +197,60 @@ def run_app(
     task: Callable[[DictConfig], Any],
     check: Callable[[DictConfig], Any] | None = None,
     argv: list[str] | None = None,
+    claim: Callable[[DictConfig], Any] | None = None,
 ) -> None:
-    """Check the overrides in `argv` (default: sys.argv[1:]) and run `task` as a Hydra app."""
+    """Check the overrides in `argv` (default: sys.argv[1:]) and run `task` as a Hydra app
+    (`claim`: see `check_overrides`)."""
+    with interrupts_exit(app):
+        _run_app(app, config_name, task, check, argv, claim)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM before a run has its own handlers (start-up): handled like Ctrl-C, exit 143."""
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
+_on_term.startup_only = True  # type: ignore[attr-defined]  # the run loop does not hand on to it
+
+
+@contextlib.contextmanager
+def interrupts_exit(app: str) -> Any:
+    """Ctrl-C or SIGTERM at any moment outside a run's own handling (start-up, composing,
+    evaluation, reports) ends the program with one line and exit status 130 / 143, never a
+    traceback. Runs handle the signals themselves (checkpoint, `status: stopped`)."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_term)
+    try:
+        yield
+    except Terminated:
+        print(f"{app}: terminated (SIGTERM)", file=sys.stderr, flush=True)
+        sys.exit(143)
+    except KeyboardInterrupt:
+        print(f"{app}: interrupted (Ctrl-C)", file=sys.stderr, flush=True)
+        sys.exit(130)
+
+
+def _run_app(
+    app: str,
+    config_name: str,
+    task: Callable[[DictConfig], Any],
+    check: Callable[[DictConfig], Any] | None,
+    argv: list[str] | None,
+    claim: Callable[[DictConfig], Any] | None,
+) -> None:
     import hydra
 
     argv = quote_paths(list(sys.argv[1:] if argv is None else argv))
     overrides, multirun, passthrough = split_argv(argv)
     if not passthrough:
         try:
-            excludes = check_overrides(config_name, overrides, multirun, check)
+            checked = [*overrides, *config_dir_overrides(app, argv)]
+            excludes = check_overrides(config_name, checked, multirun, check, claim)
         except ValueError as exc:
             fail(app, exc)
         if multirun and excludes:

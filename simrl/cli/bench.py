@@ -138,6 +138,10 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
         "quick": bench.quick,
         "command": " ".join([APP, *map(shlex.quote, sys.argv[1:])]),
     }
+    if "ppo" in built:  # which PPO: the zoo's tuned entry or simrl's SB3 defaults
+        from simrl.algos.ppo.trainer import ppo_settings_name
+
+        setup["ppo_settings"] = ppo_settings_name(built["ppo"].algo_cfg, first.env.id)
     return replace(bench, seeds=seeds), out, setup
 
 
@@ -153,6 +157,9 @@ def _equal_per_pass_batches(built: dict[str, Any]) -> int:
 
 def check_bench(cfg: DictConfig) -> None:
     """Up-front check used by `run_app` for every point of the command line."""
+    from simrl.cli.outdir import check_hydra_dirs
+
+    check_hydra_dirs(cfg)
     if "hydra" in cfg:
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     for algo in bench_settings(cfg).algos:
@@ -195,11 +202,11 @@ def _print_summary(results: dict[str, Any], out_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from simrl.bench.report import LABELS, fmt
+    from simrl.bench.report import LABELS, fmt, ratio_cell
 
     agg, rat = results["aggregate"], results["ratios"]
     table = Table(title="GRPO vs PPO", title_justify="left")
-    for col in ("metric", *agg, "GRPO/PPO"):
+    for col in ("metric", *agg, "GRPO vs PPO (ratio x, or diff)"):
         table.add_column(col)
     keys = (
         "params_trainable",
@@ -212,8 +219,7 @@ def _print_summary(results: dict[str, Any], out_dir: Path) -> None:
         "steps_to_threshold",
     )
     for key in keys:
-        ratio = rat.get(f"{key}_diff", rat.get(key))
-        table.add_row(LABELS[key], *(fmt(agg[a][key]["mean"]) for a in agg), fmt(ratio))
+        table.add_row(LABELS[key], *(fmt(agg[a][key]["mean"]) for a in agg), ratio_cell(rat, key))
     console = Console()
     console.print(table)
     for g in results.get("goals", []):

@@ -1,4 +1,4 @@
-"""`simrl-eval checkpoint=PATH episodes=N video=true|false`: evaluate a saved policy.
+"""`simrl-eval checkpoint=PATH episodes=N video=true [video.episodes=4 video.format=mp4|gif]`.
 
 A Hydra app over `conf/eval.yaml` (so the same `key=value` syntax and one-line errors as
 simrl-train); the work is `simrl.runs.evaluate_checkpoint`. Run as a module too:
@@ -7,17 +7,31 @@ simrl-train); the work is `simrl.runs.evaluate_checkpoint`. Run as a module too:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from simrl.checks import MAX_ROWS
 from simrl.cli.app import fail, run_app
+from simrl.cli.outdir import check_out_dir
 from simrl.cli.validate import ConfigError
 
 APP = "simrl-eval"
+
+
+@dataclass
+class VideoConfig:
+    """Filming the evaluation (`video=true` is short for `video.record=true`)."""
+
+    record: bool = False
+    episodes: int = 4  # the first N evaluation episodes, tiled in a grid
+    format: str = "mp4"  # mp4 | gif
+    size: int = 320  # each episode's tile, pixels a side
+    dir: Optional[str] = None  # noqa: UP045  (null = the run directory's videos/)
 
 
 @dataclass
@@ -26,7 +40,7 @@ class EvalConfig:
 
     checkpoint: str = MISSING
     episodes: int = 16
-    video: bool = False
+    video: VideoConfig = field(default_factory=VideoConfig)
     deterministic: bool = True
     seed: Optional[int] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
     device: str = "auto"
@@ -37,44 +51,83 @@ ConfigStore.instance().store(name="eval_schema", node=EvalConfig)
 
 
 def check_eval(cfg: DictConfig) -> None:
-    """One-line errors for a missing/absent checkpoint and bad counts, before loading anything."""
+    """One-line errors for a missing, unreadable or unsafe checkpoint and bad values, before
+    anything is written (the checkpoint is read with weights_only: no code runs)."""
     from simrl.nn.device import resolve_device
+    from simrl.runs.checkpoint import load_checkpoint
+    from simrl.runs.video import VIDEO_FORMATS
 
     if OmegaConf.is_missing(cfg, "checkpoint"):
         raise ConfigError("checkpoint", "???", "is required: simrl-eval checkpoint=RUN_DIR_OR_FILE")
+    if cfg.checkpoint is None or not str(cfg.checkpoint).strip():
+        raise ConfigError(
+            "checkpoint", "''", "is empty; give a run directory or a .pt file (no default)"
+        )
     if not Path(cfg.checkpoint).exists():
         raise ConfigError("checkpoint", cfg.checkpoint, "does not exist (a .pt file or run dir)")
-    if cfg.episodes < 1:
-        raise ConfigError("episodes", cfg.episodes, "must be an integer >= 1")
+    if not 1 <= cfg.episodes <= MAX_ROWS:
+        raise ConfigError("episodes", cfg.episodes, f"must be an integer in [1, {MAX_ROWS}]")
+    if not 1 <= cfg.video.episodes <= MAX_ROWS:
+        raise ConfigError(
+            "video.episodes", cfg.video.episodes, f"must be an integer in [1, {MAX_ROWS}]"
+        )
+    if cfg.video.size < 16:
+        raise ConfigError("video.size", cfg.video.size, "must be an integer >= 16")
+    if cfg.video.format not in VIDEO_FORMATS:
+        raise ConfigError("video.format", cfg.video.format, f"must be one of {list(VIDEO_FORMATS)}")
     resolve_device(cfg.device)
+    load_checkpoint(cfg.checkpoint)
+    check_out_dir("out", eval_out_dir(cfg))
+    if cfg.video.record and cfg.video.dir is not None:
+        check_out_dir("video.dir", cfg.video.dir)
+
+
+def eval_out_dir(cfg: DictConfig) -> str:
+    """Where eval.json goes: `out`, else the run directory of the checkpoint."""
+    if cfg.out is not None:
+        return str(cfg.out)
+    ckpt = Path(cfg.checkpoint)
+    return str(ckpt if ckpt.is_dir() else ckpt.parent)
 
 
 def eval_job(cfg: DictConfig) -> dict:
     """Hydra task: evaluate and print the table; errors are one line, exit status 1."""
     from simrl.runs import evaluate_checkpoint
+    from simrl.runs.checkpoint import CheckpointError
 
     try:
         check_eval(cfg)
-        out = cfg.out
-        if out is None:
-            ckpt = Path(cfg.checkpoint)
-            out = str(ckpt if ckpt.is_dir() else ckpt.parent)
+        out = eval_out_dir(cfg)
         return evaluate_checkpoint(
             cfg.checkpoint,
             episodes=cfg.episodes,
-            video=cfg.video,
+            video=cfg.video.record,
+            video_episodes=cfg.video.episodes,
+            video_format=cfg.video.format,
+            video_size=cfg.video.size,
+            video_dir=cfg.video.dir,
             out_dir=out,
             deterministic=cfg.deterministic,
             seed=cfg.seed,
             device=cfg.device,
         )
+    except CheckpointError as exc:  # bad input: a usage error, as in the up-front check
+        fail(APP, exc)
     except (ValueError, OSError, RuntimeError) as exc:
         fail(APP, exc, code=1)
     return {}
 
 
+def video_shorthand(argv: list[str]) -> list[str]:
+    """`video=true|false` (the older boolean key) -> `video.record=...`."""
+    return [
+        f"video.record={a.split('=', 1)[1]}" if a.split("=", 1)[0] == "video" else a for a in argv
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-eval`."""
+    argv = video_shorthand(list(sys.argv[1:] if argv is None else argv))
     run_app(APP, "eval", eval_job, check=check_eval, argv=argv)
 
 

@@ -1,26 +1,28 @@
 """`simrl-report DIR`: table, CSV, markdown and learning curves for the runs under DIR (a sweep).
 
     simrl-report multirun/2026-11-28/12-00-00            # writes DIR/report/
-    simrl-report outputs --out /tmp/report
+    simrl-report outputs out=/tmp/report plots=false     # (`--out PATH`, `--no-plots` also work)
 
 Writes `report.csv` (one row per group: mean, std and n over seeds, IQM and its 95% interval),
-`runs.csv` (one row per run, failed ones with their error), `report.md`, `curves.png` (mean +- std
-of the deterministic evaluation return, and success rate where the task has one, vs env steps, one
-line per group), `curves_wall.png` (vs wall-clock) and `curves/<group>.png`. Std is the sample std
-over seeds (ddof=1; blank for a single seed); IQM is rliable's interquartile mean with a
-stratified-bootstrap 95% confidence interval.
+`runs.csv` (one row per run with its status, failed ones with their error), `report.md`,
+`curves.png` (deterministic evaluation return, and success rate where the task has one, vs env
+steps: mean +- std per group, one column per env), `curves_wall.png` (vs wall-clock, each run)
+and `curves/<group>.png` (with its final IQM). Statistics are over completed runs; runs stopped
+before their budget and failed runs are counted and listed apart. A group's `total_env_steps` is
+the runs' actual budget (a resume may raise it). Std is the sample std over seeds (ddof=1; blank
+for a single seed); IQM is rliable's interquartile mean with a stratified-bootstrap 95% CI.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from simrl.cli.report_plots import plot_groups
+from simrl.cli.usage import UsageError as ConfigError
 from simrl.results import (
     BOOTSTRAP_REPS,
     BOOTSTRAP_SEED,
@@ -50,7 +52,13 @@ def group_rows(groups: list[Group]) -> list[dict[str, Any]]:
     """One flat dict per group (the CSV rows)."""
     rows = []
     for g in groups:
-        row: dict[str, Any] = {"group": g.label, "n": len(g.completed), "failed": len(g.failed)}
+        row: dict[str, Any] = {
+            "group": g.label,
+            "env_id": " ".join(g.env_ids),
+            "n": len(g.completed),
+            "stopped": len(g.stopped),
+            "failed": len(g.failed),
+        }
         for col, _ in STATS:
             mean, std, _n = g.stats[col]
             row[f"{col}_mean"] = mean
@@ -127,18 +135,39 @@ def _row_cells(g: Group) -> list[str]:
     return out
 
 
+def _extra_counts(g: Group) -> str:
+    """` (+1 stopped, +2 failed)` beside a group's completed count ('' when none)."""
+    extra = [f"+{len(runs)} {what}" for what, runs in (("stopped", g.stopped), ("failed", g.failed))
+             if runs]  # fmt: skip
+    return f" ({', '.join(extra)})" if extra else ""
+
+
+def _progress(r: Any) -> str:
+    """`stopped at 12000 of 80000 env steps (SIGINT)` for a stopped run."""
+    steps, budget = r.summary.get("env_steps"), r.summary.get("total_env_steps")
+    text = f"{r.status} at {steps if steps is not None else '?'}"
+    text += f" of {budget} env steps" if budget is not None else " env steps"
+    signal = r.summary.get("stop_signal")
+    return text + (f" ({signal})" if signal else "")
+
+
 def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
     """The report as markdown: group table, failed runs, plots."""
     lines = [f"# simrl report: {root}", ""]
     n_runs = sum(len(g.runs) for g in groups)
     n_failed = sum(len(g.failed) for g in groups)
-    lines += [f"{n_runs} runs in {len(groups)} groups, {n_failed} failed.", ""]
+    n_stopped = sum(len(g.stopped) for g in groups)
+    lines += [
+        f"{n_runs} runs in {len(groups)} groups: {n_runs - n_failed - n_stopped} completed, "
+        f"{n_stopped} stopped before their budget, {n_failed} failed.",
+        "",
+    ]
     if groups and groups[0].common:
         lines += [f"Overrides shared by all groups: `{' '.join(groups[0].common)}`", ""]
     head = ["group", "n", *_header()]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for g in groups:
-        n = f"{len(g.completed)}" + (f" (+{len(g.failed)} failed)" if g.failed else "")
+        n = f"{len(g.completed)}" + _extra_counts(g)
         lines.append("| " + " | ".join([f"`{g.label}`", n, *_row_cells(g)]) + " |")
     lines += [
         "",
@@ -148,6 +177,11 @@ def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
         "none for a single seed).",
         "",
     ]
+    stopped = [r for g in groups for r in g.stopped]
+    if stopped:
+        lines += ["## Stopped runs (not in the statistics; `simrl-train resume=RUN` continues)", ""]
+        lines += [f"- `{r.path}`: {_progress(r)}" for r in stopped]
+        lines.append("")
     failed = [r for g in groups for r in g.failed]
     if failed:
         lines += ["## Failed runs", ""]
@@ -156,35 +190,6 @@ def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
     for plot in plots:
         lines += [f"![{plot}]({plot})", ""]
     return "\n".join(lines)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=,-]+", "_", text)[:120] or "defaults"
-
-
-def plot_groups(groups: list[Group], out: Path) -> list[str]:
-    """curves.png, curves_wall.png and curves/<group>.png; returns the relative paths written."""
-    from simrl.results.plots import Panel, Series, plot_panels
-
-    series = [Series(g.label, [r.curve for r in g.completed]) for g in groups]
-    written = []
-    has_success = any(
-        p.get("success_rate") not in (None, "") for s in series for c in s.curves for p in c
-    )
-    for x, name in (("env_steps", "curves.png"), ("wall_s", "curves_wall.png")):
-        rows = [[Panel(series, x=x, ylabel="deterministic eval return (mean ± std over seeds)")]]
-        if has_success:  # a task with success: its rate under the return, same x
-            label = "deterministic eval success (mean ± std over seeds)"
-            rows.append([Panel(series, x=x, y="success_rate", ylim=(-0.02, 1.02), ylabel=label)])
-        if plot_panels(out / name, rows, panel_size=(7, 4.5)) is not None:
-            written.append(name)
-    (out / "curves").mkdir(exist_ok=True)
-    for g, s in zip(groups, series, strict=True):
-        name = f"curves/{_slug(g.label)}.png"
-        panel = Panel([Series(f"{g.label} (n={len(g.completed)})", s.curves)], title=g.label)
-        if plot_panels(out / name, [[panel]], panel_size=(6, 4), dpi=100) is not None:
-            written.append(name)
-    return written
 
 
 def load_groups(root: str | Path) -> list[Group]:
@@ -205,17 +210,22 @@ def write_report(
 
     `groups` (from `load_groups(root)`) saves reading and bootstrapping them again.
     """
+    root = Path(root)
+    out = Path(out) if out is not None else root / "report"
+    write_report_files(root, out, plots, load_groups(root) if groups is None else groups)
+    return out
+
+
+def write_report_files(root: Path, out: Path, plots: bool, groups: list[Group]) -> list[str]:
+    """The report files in `out`; returns their names (plots only where drawn)."""
     from simrl.files import atomic_write_text
 
-    root = Path(root)
-    groups = load_groups(root) if groups is None else groups
-    out = Path(out) if out is not None else root / "report"
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "report.csv", group_rows(groups))
     _write_csv(out / "runs.csv", run_rows(groups))
     images = plot_groups(groups, out) if plots else []
     atomic_write_text(out / "report.md", markdown(root, groups, images))
-    return out
+    return ["report.md", "report.csv", "runs.csv", *images]
 
 
 def print_table(groups: list[Group]) -> None:
@@ -224,36 +234,50 @@ def print_table(groups: list[Group]) -> None:
     from rich.table import Table
 
     table = Table(title="simrl report (mean ± std over seeds; IQM [95% CI])")
-    for col in ("group", "n", "failed", *_header()):
+    for col in ("group", "n", "stopped", "failed", *_header()):
         table.add_column(col)
     for g in groups:
-        table.add_row(g.label, str(len(g.completed)), str(len(g.failed)), *_row_cells(g))
+        counts = (str(len(g.completed)), str(len(g.stopped)), str(len(g.failed)))
+        table.add_row(g.label, *counts, *_row_cells(g))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line instead of usage + error
-        print(f"{APP}: error: {message} (see {APP} --help)", file=sys.stderr)
-        sys.exit(2)
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of `simrl-report`."""
-    parser = _Parser(prog=APP, description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("dir", help="directory holding runs (a sweep dir, outputs/, ...)")
-    parser.add_argument(
-        "--out", default=None, help="where to write the report (default DIR/report)"
-    )
-    parser.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    args = parser.parse_args(argv)
-    try:
-        groups = load_groups(args.dir)
-        out = write_report(args.dir, args.out, plots=not args.no_plots, groups=groups)
-    except ValueError as exc:
-        print(f"{APP}: error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    print_table(groups)
-    print(f"report written to {out} (report.md, report.csv, runs.csv, curves.png)")
+    """Entry point of `simrl-report` (`DIR [out=PATH] [plots=false]`; `--out`, `--no-plots`)."""
+    from simrl.cli.app import fail, interrupts_exit
+    from simrl.cli.outdir import check_out_dir
+    from simrl.cli.report_args import parse_args
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return
+    with interrupts_exit(APP):
+        try:
+            args = parse_args(argv)
+            if not Path(args.dir).is_dir():
+                raise ConfigError(
+                    "dir", args.dir, "is not a directory (give a sweep or outputs dir)"
+                )
+            out = Path(args.out) if args.out is not None else Path(args.dir) / "report"
+            check_out_dir("out", out)
+            groups = load_groups(args.dir)
+        except ValueError as exc:
+            fail(APP, exc)
+        names = write_report_files(Path(args.dir), out, args.plots, groups)
+        print_table(groups)
+        print(f"report written to {out} ({files_line(names, args.plots)})")
+
+
+def files_line(names: list[str], plots: bool) -> str:
+    """`report.md, ..., curves.png, curves/ (3 group plots)`, or `..., no plots (plots=false)`."""
+    top = [n for n in names if not n.startswith("curves/")]
+    per_group = len(names) - len(top)
+    if per_group:
+        top.append(f"curves/ ({per_group} group plots)")
+    if not plots:
+        top.append("no plots (plots=false)")
+    return ", ".join(top)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
 from simrl.cli.validate import build_configs
 from simrl.nn.compute import usable_cpus
+from simrl.runs.ownership import run_files
 
 APP = "simrl-train"
 
@@ -102,10 +103,34 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     """
     from hydra.core.hydra_config import HydraConfig
 
-    from simrl.cli.validate import one_line
+    from simrl.runs.ownership import RunDirBusy, RunDirLock
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun, launcher = _hydra_state()
+    try:
+        lock = RunDirLock.acquire(run_dir)
+    except RunDirBusy as exc:
+        if multirun:
+            print(f"{APP}: run refused: {exc}", file=sys.stderr, flush=True)
+            return {"status": "refused", "error": str(exc)}
+        fail(APP, exc)
+    _note_stale(lock)
+    fresh = not run_files(run_dir) or run_files(run_dir) == [".hydra"]
+    try:
+        return _train_in(run_dir, cfg, multirun, launcher)
+    except KeyboardInterrupt:
+        if fresh and cfg.get("resume") is None and run_files(run_dir) in ([], [".hydra"]):
+            import shutil
+
+            shutil.rmtree(run_dir, ignore_errors=True)  # nothing had started: keep no husk
+        raise
+    finally:
+        lock.release()
+
+
+def _train_in(run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any) -> dict[str, Any]:
+    from simrl.cli.validate import one_line
+
     try:
         threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
         built = build_configs(cfg, num_threads=threads or None)
@@ -154,32 +179,93 @@ def requeued_summary(run_dir: Path) -> dict[str, Any] | None:
 
 
 def check_train(cfg: DictConfig) -> None:
-    """The up-front check of `simrl-train`: every value (`build_configs`) and the run directory."""
-    build_configs(cfg)
+    """The up-front check of `simrl-train`: the run directory, then every value
+    (`build_configs`)."""
     check_run_dir(cfg)
+    check_sweep_dir(cfg)
+    build_configs(cfg)
 
 
 def check_run_dir(cfg: DictConfig) -> None:
-    """An explicit `hydra.run.dir` that holds another run's results is refused unless this run
-    resumes that run (the default directories are new for every run)."""
-    if OmegaConf.select(cfg, "hydra.run", default=None) is None:
+    """A run directory that holds another run (its config, checkpoints, metrics, summary or
+    `.hydra/`) is refused unless this command resumes exactly that run; so is one that another
+    live process owns. Checked for the directory as it will be used: literal, interpolated
+    (`${oc.env:PWD}/runs/x`), relative or through a symlink. The default directories
+    (`${simrl.new_dir:...}`) are new for every run and need no check."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if OmegaConf.select(cfg, "hydra.run", default=None) is None or HydraConfig.initialized():
         return
-    raw = OmegaConf.to_container(cfg.hydra.run, resolve=False).get("dir")  # as written
-    if not isinstance(raw, str) or "${" in raw:
+    target = planned_dir(cfg, "hydra.run.dir")
+    if target is None:
         return
-    target = Path(raw)
-    if not (target / "summary.json").exists():
-        return
+    found = run_files(target)
     resume = OmegaConf.select(cfg, "resume", default=None)
-    if resume is not None:
-        resumed = Path(str(resume))
-        resumed = resumed if resumed.is_dir() else resumed.parent.parent
-        if resumed.resolve() == target.resolve():
-            return
-    raise ValueError(
-        f"hydra.run.dir={raw} holds another run's results; give a new directory, or resume={raw} "
-        "to continue that run"
-    )
+    if found and not (resume is not None and _run_dir_of(str(resume)) == target.resolve()):
+        raise ValueError(
+            f"hydra.run.dir={target} holds another run ({', '.join(found)}); give a new "
+            f"directory, or resume={target} to continue that run"
+        )
+    _refuse_if_busy(target)
+
+
+def check_sweep_dir(cfg: DictConfig) -> None:
+    """An explicit `hydra.sweep.dir` that already holds runs is refused (a sweep never writes
+    into another sweep's runs)."""
+    target = planned_dir(cfg, "hydra.sweep.dir")
+    if target is None or not target.is_dir():
+        return
+    taken = [p.name for p in sorted(target.iterdir()) if p.is_dir() and run_files(p)]
+    if (target / "multirun.yaml").exists():
+        taken.insert(0, "multirun.yaml")
+    if taken:
+        raise ValueError(
+            f"hydra.sweep.dir={target} holds another sweep ({', '.join(taken[:3])}); give a new "
+            "directory"
+        )
+
+
+def claim_run_dir(cfg: DictConfig) -> None:
+    """Lock an explicit run directory before Hydra writes into it, so two processes started
+    with the same new directory cannot both use it (the second is refused)."""
+    from simrl.runs.ownership import RunDirLock
+
+    target = planned_dir(cfg, "hydra.run.dir")
+    if target is not None:
+        _note_stale(RunDirLock.acquire(target))
+
+
+def _note_stale(lock: Any) -> None:
+    note = lock.stale_note()
+    if note:
+        print(f"{APP}: note: {note}", file=sys.stderr, flush=True)
+        lock.stale_owner = None
+
+
+def planned_dir(cfg: DictConfig, key: str) -> Path | None:
+    """The directory `key` (`hydra.run.dir`, `hydra.sweep.dir`) names, resolved as Hydra will
+    resolve it, or None for a fresh `${simrl.new_dir:...}` one or one that only Hydra's runtime
+    can resolve (checked again when the run starts)."""
+    text: Any = OmegaConf.to_container(cfg.hydra, resolve=False)
+    for part in key.split(".")[1:]:
+        text = text.get(part) if isinstance(text, dict) else None
+    if not isinstance(text, str) or "simrl.new_dir" in text:
+        return None  # resolving it would create the directory; it is new anyway
+    raw = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False)
+    if raw is None:
+        return None
+    return Path(str(raw)).expanduser().absolute()
+
+
+def _run_dir_of(resume: str) -> Path:
+    path = Path(resume).expanduser()
+    return (path if path.is_dir() else path.parent.parent).resolve()
+
+
+def _refuse_if_busy(target: Path) -> None:
+    from simrl.runs.ownership import RunDirLock
+
+    RunDirLock.probe(target)  # RunDirBusy (a ValueError) while another process owns it
 
 
 def resume_in_place(argv: list[str]) -> list[str]:
@@ -200,8 +286,13 @@ def resume_in_place(argv: list[str]) -> list[str]:
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
     if not overrides_file.is_file():
         return argv
-    original = [str(o) for o in yaml.safe_load(overrides_file.read_text()) or []]
-    original = [o for o in original if o.split("=", 1)[0].lstrip("+~") != "resume"]
+    try:
+        saved = yaml.safe_load(overrides_file.read_text()) or []
+    except (OSError, yaml.YAMLError):
+        saved = None
+    if not isinstance(saved, list):
+        fail(APP, f"resume={resume[-1]} refused: {overrides_file} is not a list of overrides")
+    original = [o for o in (str(x) for x in saved) if run_setting(o)]
     from simrl.cli.app import quote_paths
 
     return quote_paths(
@@ -215,12 +306,31 @@ def resume_in_place(argv: list[str]) -> list[str]:
     )
 
 
+# Key parts that would make Hydra import or call something (instantiate, callbacks)
+_CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_", "callbacks")
+
+
+def run_setting(override: str) -> bool:
+    """Whether a run's saved override is a plain setting that a resume may reuse. A run dir is
+    data: Hydra's own keys (`hydra.*`, `hydra/...` groups: where and how to run, callbacks),
+    anything naming code to import or call, interpolations and the resume key itself are never
+    taken from it."""
+    key, sep, value = override.partition("=")
+    key = key.lstrip("+~")
+    parts = key.replace("/", ".").split(".")
+    if not sep or not key or parts[0] == "hydra" or key in ("resume",):
+        return False
+    if any(p in _CODE_KEYS or p.startswith("_") for p in parts):
+        return False
+    return "${" not in value
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`)."""
     from simrl.cli import callbacks
 
     argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
-    run_app(APP, "config", train_job, check=check_train, argv=argv)
+    run_app(APP, "config", train_job, check=check_train, argv=argv, claim=claim_run_dir)
     failed = callbacks.last_sweep_failures()
     if failed:
         fail(APP, f"{failed[0]} of {failed[1]} runs failed; see {failed[2]}", code=1)

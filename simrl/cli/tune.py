@@ -1,7 +1,7 @@
 """`simrl-tune`: hyperparameter search with current Optuna over simrl-train runs.
 
-    simrl-tune tune.n_trials=30 env=reacher total_env_steps=100000
-    simrl-tune tune.n_trials=40 tune.storage=sqlite:///tune/optuna.db   # resumes the same study
+    simrl-tune tune.n_trials=30 env=reacher total_env_steps=100000   # study grpo_Reacher-v5
+    simrl-tune tune.n_trials=40 env=reacher              # resumes it (n_trials is the total)
     simrl-tune tune=ppo tune.n_trials=30 env=reacher        # the PPO baseline's search space
     simrl-tune tune.space.algo.lr.high=1e-2 ~tune.space.algo.beta       # edit the space
 
@@ -14,7 +14,11 @@ trial's budget: every trial gets the same `total_env_steps`, GRPO's last iterati
 one group's episodes of it and PPO's within one rollout (trials.csv lists the steps of each final
 evaluation, and the error of every trial that did not complete). The study lives
 in the storage (SQLite by default) and is loaded if it exists, so an interrupted search continues
-where it stopped: `n_trials` is the study's total. Results: OUT/best.json, OUT/trials.csv.
+where it stopped: `n_trials` is the study's total. A study is named `<algo>_<env id>` unless
+`tune.study_name` is given and never mixes envs or algorithms (a named study of another is
+refused). Before any trial, `tune.metric` is checked against the numbers a run writes and every
+bound of `tune.space` against what training accepts. Results: OUT/best.json, OUT/trials.csv
+(OUT: `tune.out`, default tune/<study name>).
 """
 
 from __future__ import annotations
@@ -32,6 +36,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the train schema)
 from simrl.cli.app import CONFIG_MODULE, fail
+from simrl.cli.outdir import check_out_dir
+from simrl.cli.tune_checks import (
+    check_metric,
+    check_same_study,
+    check_space_limits,
+    default_study_name,
+)
 from simrl.cli.tune_space import (  # noqa: F401  (re-exported for users and tests)
     TuneConfig,
     check_space,
@@ -174,10 +185,16 @@ def write_results(study: Any, tune: TuneConfig) -> dict[str, Any]:
     return best
 
 
-def tune(tune_cfg: TuneConfig, train_overrides: list[str]) -> dict[str, Any]:
-    """Create or load the study, run the missing trials, write the results; return best.json."""
+def tune(
+    tune_cfg: TuneConfig, train_overrides: list[str], run: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Create or load the study, run the missing trials, write the results; return best.json.
+
+    `run` (`env_id`, `algo`) is recorded on the study, so a later search of another env or
+    algorithm under the same name is refused."""
     import optuna
 
+    assert tune_cfg.study_name and tune_cfg.out, "main() names the study and its folder"
     _prepare_storage(tune_cfg.storage)
     study = optuna.create_study(
         study_name=tune_cfg.study_name,
@@ -185,6 +202,9 @@ def tune(tune_cfg: TuneConfig, train_overrides: list[str]) -> dict[str, Any]:
         direction=tune_cfg.direction,
         load_if_exists=True,
     )
+    for key, value in (run or {}).items():
+        if key not in study.user_attrs:
+            study.set_user_attr(key, value)
     states = optuna.trial.TrialState
     if tune_cfg.fail_stale:
         for t in study.get_trials(deepcopy=False, states=(states.RUNNING,)):
@@ -221,11 +241,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         tune_cfg = _load_tune(tune_overrides)
         check_tune(tune_cfg)
+        check_metric(tune_cfg.metric)
         train_overrides = [*tune_cfg.overrides, *train_overrides]
-        build_configs(compose_train(train_overrides))  # the fixed part must be valid on its own
+        built = build_configs(compose_train(train_overrides))  # the fixed part, valid on its own
+        check_space_limits(tune_cfg.space, built)
+        tune_cfg.study_name = tune_cfg.study_name or default_study_name(built)
+        tune_cfg.out = tune_cfg.out or str(Path("tune") / tune_cfg.study_name)
+        check_out_dir("tune.out", tune_cfg.out)
+        check_same_study(tune_cfg.storage, tune_cfg.study_name, built)
     except Exception as exc:
         fail(APP, one_line(exc, argv))
-    best = tune(tune_cfg, train_overrides)
+    best = tune(tune_cfg, train_overrides, run={"env_id": built.env.id, "algo": built.algo})
     if "best_value" not in best:
         fail(APP, f"no trial completed; see {Path(tune_cfg.out) / 'trials.csv'}", code=1)
     print(

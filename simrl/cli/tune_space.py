@@ -6,8 +6,9 @@ distribution: {type: float|int, low, high, log, step} or {type: categorical, cho
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -23,9 +24,9 @@ class TuneConfig:
     """Search settings (the `tune` node); see conf/tune/grpo.yaml for the meaning of each."""
 
     n_trials: int = 20
-    study_name: str = "grpo"
+    study_name: Optional[str] = None  # noqa: UP045 (OmegaConf)  null: <algo>_<env id>
     storage: str = "sqlite:///tune/optuna.db"
-    out: str = "tune/grpo"
+    out: Optional[str] = None  # noqa: UP045  null: tune/<study_name>
     seed: int = 0
     sampler: str = "tpe"
     direction: str = "maximize"
@@ -74,15 +75,22 @@ def check_space(space: dict[str, Any]) -> None:
         if kind == "categorical" and not spec.get("choices"):
             raise ConfigError(f"tune.space.{key}.choices", spec.get("choices"), "must be a list")
         if kind in ("float", "int"):
-            low, high = spec.get("low"), spec.get("high")
-            if (
-                not isinstance(low, (int, float))
-                or not isinstance(high, (int, float))
-                or low > high
-            ):
-                raise ConfigError(
-                    f"tune.space.{key}", f"[{low}, {high}]", "needs numbers low <= high"
-                )
+            _check_range(key, spec)
+
+
+def _check_range(key: str, spec: dict[str, Any]) -> None:
+    """Finite numbers low <= high (integers for an int parameter); low > 0 on a log scale."""
+    number = int if spec["type"] == "int" else (int, float)
+    for part in ("low", "high"):
+        value = spec.get(part)
+        if not isinstance(value, number) or isinstance(value, bool) or not math.isfinite(value):
+            what = "an integer" if spec["type"] == "int" else "a finite number"
+            raise ConfigError(f"tune.space.{key}.{part}", value, f"must be {what}")
+    low, high = spec["low"], spec["high"]
+    if low > high:
+        raise ConfigError(f"tune.space.{key}", f"[{low}, {high}]", "needs low <= high")
+    if spec.get("log") and low <= 0:
+        raise ConfigError(f"tune.space.{key}.low", low, "must be > 0 on a log scale (log: true)")
 
 
 def check_tune(tune: TuneConfig) -> None:

@@ -15,11 +15,13 @@ missing config and its options, the full key), never by parsing their text.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.checks import ConfigValueError, field_names, nearest
@@ -28,6 +30,7 @@ from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
+from simrl.sim.preflight import check_training_inputs
 from simrl.sim.start_states import CurriculumConfig
 
 # Config keys that only the command line has (group option names, the env's default budget).
@@ -149,6 +152,26 @@ def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] 
     return obj
 
 
+RENDER_MODES = (None, "rgb_array", "depth_array", "human")
+
+
+def check_render_mode(mode: Any) -> None:
+    """`env.options.render_mode`: a Gymnasium render mode; `human` only where a display is
+    (without one MuJoCo's viewer aborts the process); videos use rgb_array."""
+    import os
+
+    if mode not in RENDER_MODES:
+        raise ConfigError("env.options.render_mode", mode, "is not a render mode", RENDER_MODES)
+    if mode == "human" and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise ConfigError(
+            "env.options.render_mode",
+            mode,
+            "needs a display and none is set (DISPLAY); for videos use simrl-eval video=true, "
+            "which renders offscreen",
+            ["null", "rgb_array", "depth_array"],
+        )
+
+
 def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
     """The env id, then its options, by building a one-row env (a task checks its options).
 
@@ -162,10 +185,21 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
         raise ConfigError("env.id", env_cfg.id, "is not a known env", available_envs()) from None
     except ValueError as exc:
         raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
+    from simrl.sim.gym_rows import MissingPackageError
+
+    check_render_mode(dict(env_cfg.options).get("render_mode"))
+    for key, value in dict(env_cfg.options).items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"env.options.{key}", value, "must be a finite number")
     try:
         env = make_group_env(env_cfg.id, num_groups=1, group_size=1, **dict(env_cfg.options))
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"env.options: {_first_line(str(exc))}") from None
+    except MissingPackageError as exc:
+        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
+    except Exception as exc:  # the env's own constructor refused its keyword arguments
+        given = ", ".join(f"{k}={v}" for k, v in dict(env_cfg.options).items()) or "none"
+        raise ValueError(
+            f"env.options ({given}) refused by {env_cfg.id}: {_first_line(str(exc))}"
+        ) from None
     try:
         return env.single_observation_space, env.single_action_space
     finally:
@@ -176,9 +210,14 @@ def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
     """A resume target that this run cannot continue is refused before anything is written: it
     must be a readable simrl checkpoint of the same algorithm and env whose policy weights fit
     this run's model (checked by rebuilding the policy from it, on the CPU)."""
-    from simrl.algos.registry import get_algo
-    from simrl.nn.compute import resolve_compute
-    from simrl.runs.checkpoint import CheckpointError, check_compatible, load_checkpoint
+    from simrl.policy import policy_from_payload
+    from simrl.runs.checkpoint import (
+        CheckpointError,
+        check_compatible,
+        check_same_run,
+        load_checkpoint,
+    )
+    from simrl.runs.configs import to_plain
 
     resume = built.run.resume
     obs_space, act_space = spaces
@@ -191,12 +230,52 @@ def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
             obs_dim=int(obs_space.shape[0]),
             act_dim=int(act_space.shape[0]),
         )
-        cpu = resolve_compute(ComputeConfig(device="cpu", num_threads=1))
-        get_algo(built.algo).make_actor(
-            obs_space, act_space, built.model, built.algo_cfg, cpu, payload["trainer"]
+        policy_from_payload(  # the one loader, with this run's model and algo settings
+            payload,
+            spaces=spaces,
+            model_cfg=built.model,
+            algo_cfg=built.algo_cfg,
+            compute_cfg=ComputeConfig(device="cpu", num_threads=1),
+        )
+        check_same_run(
+            payload,
+            {
+                "env": to_plain(built.env),
+                "model": to_plain(built.model),
+                "run": {"seed": built.run.seed},
+            },
         )
     except (CheckpointError, ValueError, KeyError, RuntimeError) as exc:
         raise ValueError(f"resume={resume} refused: {_first_line(str(exc))}") from None
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (0 if unknown)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def check_memory(model: CoreConfig, algo_cfg: Any, obs_dim: int, act_dim: int) -> None:
+    """Refuse settings whose learner state alone would not fit this machine's memory (weights,
+    gradients and Adam's two moments, a second trunk for PPO's value net), before any work."""
+    total = machine_memory_bytes()
+    if not total:
+        return
+    inner = model.width * (model.expansion * 2 if model.kind == "residual" else 1)
+    params = model.depth * model.width * inner + (obs_dim + act_dim + 2) * model.width
+    trunks = 2 if hasattr(algo_cfg, "n_envs") else 1
+    need = params * 4 * 4 * trunks
+    if need > total // 2:
+        raise ConfigError(
+            "model.width",
+            model.width,
+            f"needs about {need / 2**30:.1f} GiB of learner state (depth {model.depth}); "
+            f"this machine has {total / 2**30:.1f} GiB",
+        )
 
 
 def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
@@ -271,6 +350,14 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
     compute_cfg = owner(ComputeConfig, compute_values, "")
     run_cfg = owner(RunConfig, {k: v for k, v in top.items() if k not in compute_names}, "")
     spaces = check_env(env_cfg)
+    if callable(getattr(algo_cfg, "for_env", None)):  # env-dependent settings (PPO's zoo entry)
+        try:
+            algo_cfg = algo_cfg.for_env(env_cfg.id)
+        except ValueError as exc:
+            raise ValueError(render(exc)) from None
+        data["algo"] = {"name": algo_name, **algo_cfg.to_dict()}
+    check_training_inputs(env_cfg)  # curriculum files, success for outcome rewards
+    check_memory(model_cfg, algo_cfg, int(np.prod(spaces[0].shape)), int(np.prod(spaces[1].shape)))
     check_machine(run_cfg, compute_cfg)
     built = BuiltConfigs(algo_name, env_cfg, model_cfg, algo_cfg, run_cfg, compute_cfg, data)
     if run_cfg.resume is not None:
@@ -331,9 +418,40 @@ def _missing_option(exc: Any) -> str:
         hint = " (ray_*: pip install 'simrl[ray]'; slurm*/submitit_*: pip install 'simrl[slurm]')"
     if option.endswith("_schema"):  # an algorithm's module could not be imported
         return f"{group} config needs {option}, which is not registered"
+    if not options or "/" in option or option.startswith("."):
+        top = group.split("/")[0]
+        options = _group_files(top)
+        group = top if options else group
+        option = missing.split("/", 1)[1] if "/" in missing and options else option
     return (
         f"{group}={option} is not an option of group {group}; allowed: {', '.join(options)}{hint}"
     )
+
+
+def _group_files(group: str) -> list[str]:
+    """The options of config group `group` in simrl's own conf/ (empty if not a group)."""
+    from importlib.resources import files
+
+    folder = files("simrl.conf").joinpath(group)
+    try:
+        return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        return []
+
+
+def check_group_paths(overrides: list[str]) -> None:
+    """A config-group choice is a name, never a path (`experiment=../algo/ppo`): one line with
+    the group's options."""
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        key = key.lstrip("+~")
+        if not sep or "." in key or not _group_files(key):
+            continue
+        for choice in value.split(","):
+            if "/" in choice or choice.startswith("."):
+                raise ConfigError(
+                    key, choice, f"is not an option of group {key}", _group_files(key)
+                )
 
 
 def _parse_fails(override: str) -> bool:

@@ -37,11 +37,11 @@ class CoreConfig:
     """Shape of the trunk. ``depth`` counts hidden layers (mlp) or residual blocks (residual)."""
 
     kind: str = limit("mlp", choices=KINDS)
-    width: int = limit(64, ge=1)
-    depth: int = limit(2, ge=1)
+    width: int = limit(64, ge=1, le=65536)
+    depth: int = limit(2, ge=1, le=1024)
     activation: str = limit("tanh", choices=tuple(sorted(ACTIVATIONS)))
     layer_norm: bool = False  # mlp only: LayerNorm after each hidden Linear
-    expansion: int = limit(1, ge=1)  # residual only: block inner width = width * expansion
+    expansion: int = limit(1, ge=1, le=64)  # residual only: block inner width = width * expansion
     final_norm: bool = True  # residual only: LayerNorm on the output
     init_gain: float = limit(math.sqrt(2.0), gt=0)  # orthogonal init gain of the Linear layers
 

@@ -3,7 +3,7 @@
 Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
 (`simrl.results.runs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
 into two groups of three. Each group gets mean ± sample std (ddof=1) of every STATS column over its
-completed runs, and the IQM with its 95% bootstrap interval of the ROBUST columns.
+completed runs (stopped and failed runs are counted and listed, not averaged), and the IQM with its 95% bootstrap interval of the ROBUST columns.
 """
 
 from __future__ import annotations
@@ -44,11 +44,21 @@ class Group:
 
     @property
     def completed(self) -> list[RunRecord]:
-        return [r for r in self.runs if not r.failed]
+        """The runs the statistics are over: those that reached their budget."""
+        return [r for r in self.runs if r.completed]
+
+    @property
+    def stopped(self) -> list[RunRecord]:
+        """Runs stopped before their budget (listed and counted, not in the statistics)."""
+        return [r for r in self.runs if r.stopped]
 
     @property
     def failed(self) -> list[RunRecord]:
         return [r for r in self.runs if r.failed]
+
+    @property
+    def env_ids(self) -> list[str]:
+        return sorted({r.env_id for r in self.runs})
 
     @property
     def seeds(self) -> list[Any]:
@@ -63,7 +73,7 @@ def group_runs(records: list[RunRecord], robust: bool = True) -> list[Group]:
     out = []
     for key in sorted(groups):
         runs = groups[key]
-        done = [r for r in runs if not r.failed]
+        done = [r for r in runs if r.completed]
         values = {col: [r.summary.get(k) for r in done] for col, k in STATS}
         stats = {col: mean_std(values[col]) for col, _ in STATS}
         estimates = {col: iqm(values[col]) for col in ROBUST} if robust else {}

@@ -22,6 +22,8 @@ from simrl.results.runs import num
 from simrl.results.stats import mean_curve
 
 X_LABELS = {"env_steps": "env steps", "wall_s": "wall-clock (s)"}
+LABEL_CHARS = 70  # legend labels are shortened beyond this
+INSIDE_ENTRIES = 4  # legends with more entries go below the axes
 Y_LABELS = {
     "return_mean": "deterministic eval return",
     "success_rate": "success rate",
@@ -68,7 +70,8 @@ def _points(curve: Sequence[Mapping[str, Any]], x: str, y: str) -> tuple[list, l
 
 
 def draw_panel(ax: Any, panel: Panel) -> bool:
-    """Draw `panel` on a matplotlib axes; False when none of its series has a point."""
+    """Draw `panel` on a matplotlib axes; False (and a note on the axes) when none of its series
+    has a point. Runs whose x ranges do not overlap have no mean: each is drawn instead."""
     drawn = False
     for i, s in enumerate(panel.series):
         color = s.color or f"C{i}"
@@ -84,7 +87,12 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
             if each:
                 continue
         c = mean_curve(runs, panel.x, panel.y)
-        if c.x.size == 0:
+        if c.x.size == 0:  # the runs' x ranges do not overlap: no mean, so draw each run
+            for k, curve in enumerate(runs):
+                xs, ys = _points(curve, panel.x, panel.y)
+                label = f"{s.label} (each run, no common range, n={len(runs)})" if k == 0 else None
+                ax.plot(xs, ys, color=color, alpha=0.8, lw=1.2, marker=".", label=label)
+                drawn = True
             continue
         drawn = True
         band = c.n > 1
@@ -121,8 +129,24 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
         ax.set_ylim(*panel.ylim)
     ax.grid(alpha=0.3)
     if drawn:
-        ax.legend(fontsize=7, loc="best")
+        _legend(ax)
+    else:
+        what = Y_LABELS.get(panel.y, panel.y)
+        ax.text(0.5, 0.5, f"no {what} in these runs", ha="center", va="center",
+                transform=ax.transAxes, color="0.4")  # fmt: skip
     return drawn
+
+
+def _legend(ax: Any) -> None:
+    """A legend that fits: inside the axes when short, else below them (the figure is saved
+    with a tight bounding box, so it grows to hold it); long labels are shortened."""
+    handles, labels = ax.get_legend_handles_labels()
+    labels = [lab if len(lab) <= LABEL_CHARS else lab[: LABEL_CHARS - 1] + "…" for lab in labels]
+    if len(labels) <= INSIDE_ENTRIES and max(map(len, labels), default=0) <= 40:
+        ax.legend(handles, labels, fontsize=7, loc="best")
+        return
+    ax.legend(handles, labels, fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.14),
+              ncol=2 if len(labels) > 8 else 1, frameon=False)  # fmt: skip
 
 
 def plot_panels(
@@ -136,7 +160,8 @@ def plot_panels(
     """Draw a grid of panels (rows of columns) into a PNG at `path`, written atomically.
 
     Rows in which no panel has a point are dropped; when nothing is left, returns None and writes
-    nothing, or with `allow_empty` draws the first row's empty axes.
+    nothing, or with `allow_empty` draws the first row's axes with a note. A panel without points
+    in a kept row carries a note saying so.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -151,13 +176,17 @@ def plot_panels(
     axes = np.asarray(fig.subplots(len(rows), ncols, squeeze=False))
     for r, row in enumerate(rows):
         for c in range(ncols):
-            if c >= len(row) or not (draw_panel(axes[r, c], row[c]) or not kept):
+            if c >= len(row):
                 axes[r, c].set_visible(False)
+            else:  # a panel without points says so (a note), never an empty white box
+                draw_panel(axes[r, c], row[c])
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
-    atomic_write_bytes(path, lambda f: fig.savefig(f, format="png", dpi=dpi))
+    atomic_write_bytes(
+        path, lambda f: fig.savefig(f, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.2)
+    )
     return path
 
 

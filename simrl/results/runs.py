@@ -51,15 +51,34 @@ class RunRecord:
         return str(self.summary.get("status", "completed"))
 
     @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+    @property
+    def stopped(self) -> bool:
+        """Stopped by a signal before its budget (resumable): neither completed nor failed."""
+        return self.status == "stopped"
+
+    @property
     def failed(self) -> bool:
-        return self.summary.get("status") == "failed"
+        """Neither completed nor stopped (failed, unreadable, or an unknown status)."""
+        return not (self.completed or self.stopped)
+
+    @property
+    def env_id(self) -> str:
+        return str(self.summary.get("env_id") or self.config.get("env", {}).get("id") or "?")
 
     @property
     def group_key(self) -> tuple[str, ...]:
-        """Overrides that define the run's group (sorted; seed and IGNORED_KEYS removed)."""
+        """Overrides that define the run's group (sorted; seed and IGNORED_KEYS removed). A
+        budget override shows the run's actual budget (summary.json), which a resume with a
+        new `total_env_steps` changes while the first command's overrides stay as they were."""
         keep = []
+        budget = num(self.summary.get("total_env_steps"))
         for item in self.overrides:
             key = item.split("=", 1)[0].lstrip("+~")
+            if key == "total_env_steps" and budget is not None:
+                item = f"total_env_steps={int(budget)}"
             if key not in IGNORED_KEYS:
                 keep.append(item.lstrip("+"))
         if not keep:  # no overrides recorded: fall back to what the summary says

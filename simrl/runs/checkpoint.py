@@ -146,6 +146,47 @@ def check_compatible(
             )
 
 
+# What must match for a resume to continue the same run (compute, budget and loop settings may
+# change: a longer budget, another device); `env.num_threads` is a compute setting.
+SAME_RUN_FIELDS = {"env": ("num_threads",), "model": (), "run": None}
+
+
+def check_same_run(payload: dict[str, Any], configs: dict[str, Any]) -> None:
+    """Refuse a resume whose env (id, options, curriculum), model or seed differ from the
+    checkpoint's run (one line naming the first difference). `configs` holds plain dicts as in
+    the checkpoint's `configs`; keys only one side has (a setting added in a later version) are
+    not compared."""
+    saved = payload.get("configs") or {}
+    path = payload.get("path", "?")
+    pairs: list[tuple[str, Any, Any]] = []
+    for group, ignore in SAME_RUN_FIELDS.items():
+        old, new = saved.get(group), configs.get(group)
+        if not isinstance(old, dict) or not isinstance(new, dict):
+            continue
+        if ignore is None:  # the run group: only the seed makes it another run
+            pairs.append(("seed", old.get("seed"), new.get("seed")))
+            continue
+        pairs.extend(_leaf_pairs(group, old, new, ignore))
+    for key, old, new in pairs:
+        if old != new:
+            raise CheckpointError(
+                f"checkpoint {path}: {key} mismatch, checkpoint has {old!r} but this run has "
+                f"{new!r} (a resume continues the same run)"
+            )
+
+
+def _leaf_pairs(prefix: str, old: dict, new: dict, ignore: tuple[str, ...] = ()) -> list:
+    out = []
+    for key in old:
+        if key in ignore or key not in new:
+            continue
+        if isinstance(old[key], dict) and isinstance(new[key], dict) and key != "options":
+            out.extend(_leaf_pairs(f"{prefix}.{key}", old[key], new[key]))
+        else:
+            out.append((f"{prefix}.{key}", old[key], new[key]))
+    return out
+
+
 def load_trainer_state(trainer: Any, payload: dict[str, Any]) -> None:
     """`trainer.load_state_dict` with shape/key errors turned into one clear line naming the file."""
     try:

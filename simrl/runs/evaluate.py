@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,9 +89,22 @@ def make_eval_env(env_factory: Callable[..., Any], env_cfg: Any, episodes: int, 
     )
 
 
-def _render(env: Any, row: int) -> np.ndarray:
+def tile_frames(tiles: list[np.ndarray]) -> np.ndarray:
+    """Equal-size (H, W, 3) frames in a near-square grid, row by row (empty cells black)."""
+    if len(tiles) == 1:
+        return tiles[0]
+    cols = int(np.ceil(np.sqrt(len(tiles))))
+    rows = -(-len(tiles) // cols)
+    blank = np.zeros_like(tiles[0])
+    cells = list(tiles) + [blank] * (rows * cols - len(tiles))
+    return np.concatenate(
+        [np.concatenate(cells[r * cols : (r + 1) * cols], axis=1) for r in range(rows)], axis=0
+    )
+
+
+def _render(env: Any, row: int, size: int | None = None) -> np.ndarray:
     try:
-        return env.render(row)
+        return env.render(row) if size is None else env.render(row, width=size, height=size)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         raise RuntimeError(
@@ -106,14 +119,19 @@ def evaluate_policy(
     seed: int,
     *,
     render_row: int | None = None,
+    render_rows: Sequence[int] | None = None,
+    render_size: int | None = None,
 ) -> EvalResult:
     """Play one episode on every row of `env` from `env.reset(seed=seed)` and collect returns.
 
     Rows that end are masked (their later rewards ignored); success is the row's `is_success` at its
     final step (the Gymnasium-Robotics/SB3 convention); `reached` records success at any step, so
     an episode that gets there and loses it again shows as reached but not successful. Actions are
-    clipped to the action bounds. With `render_row`, frames of that row are collected until it ends.
+    clipped to the action bounds. With `render_row`, frames of that row are collected until it ends;
+    with `render_rows`, one frame per step tiles those rows in a grid (a row that has ended keeps
+    its last image) until they have all ended; `render_size` is each tile's side in pixels.
     """
+    rows = [render_row] if render_row is not None else list(render_rows or [])
     obs, _ = env.reset(seed=seed)
     n = obs.shape[0]
     space = env.single_action_space
@@ -124,7 +142,8 @@ def evaluate_policy(
     has_success = bool(getattr(env, "has_success", False))
     successes = np.zeros(n, dtype=bool) if has_success else None
     reached = np.zeros(n, dtype=bool) if has_success else None
-    frames = [_render(env, render_row)] if render_row is not None else []
+    tiles = [_render(env, r, render_size) for r in rows]
+    frames = [tile_frames(tiles)] if rows else []
     limit = getattr(env, "max_episode_steps", None) or MAX_EVAL_STEPS
     for _ in range(int(limit) + 1):
         with torch.no_grad():
@@ -139,8 +158,11 @@ def evaluate_policy(
             now = np.asarray(info["is_success"], dtype=bool)
             successes[ended] = now[ended]
             reached |= now & live
-        if render_row is not None and live[render_row]:
-            frames.append(_render(env, render_row))
+        if rows and live[rows].any():
+            tiles = [
+                _render(env, r, render_size) if live[r] else tiles[i] for i, r in enumerate(rows)
+            ]
+            frames.append(tile_frames(tiles))
         done |= ended
         if done.all():
             break
@@ -160,28 +182,40 @@ def evaluate_checkpoint(
     seed: int | None = None,
     device: str = "auto",
     *,
+    video_episodes: int = 4,
+    video_format: str = "mp4",
+    video_size: int = 320,
+    video_dir: str | Path | None = None,
     env_factory: Callable[..., Any] | None = None,
     actor_factory: Callable[..., Any] | None = None,
     print_table: bool = True,
 ) -> dict[str, Any]:
     """Rebuild the policy saved in `checkpoint` (file or run dir), evaluate it, maybe film it.
 
-    Only the actor is rebuilt (the algorithm's `make_actor`: the policy network and its
-    observation normalisation), never a trainer with its training envs. Returns (and writes
-    `eval.json` into `out_dir` when given) mean/std return, success rate and per-episode returns;
-    `video=True` also writes a video of row 0: eval.mp4 with the `video` extra (imageio-ffmpeg),
-    else eval.gif, with a one-line note saying so. `seed` defaults to the run's eval seed (the same start states as the run's own
-    evaluations).
+    The policy comes from `simrl.policy.policy_from_payload` (the one loader: the algorithm's
+    actor with its observation normalisation, never a trainer with its training envs), computing
+    in the run's own precision. Returns (and writes `eval.json` into `out_dir` when given) mean/std
+    return, success rate and per-episode returns. `video=True` films the first `video_episodes`
+    episodes tiled in a grid (`video_size` pixels a side each), at the env's real-time frame rate,
+    into `video_dir` (default: the
+    run directory's `videos/`) as mp4 (or `video_format="gif"`). `seed` defaults to the run's eval
+    seed (the same start states as the run's own evaluations).
     """
-    from simrl.algos.registry import get_algo
-    from simrl.nn.compute import ComputeConfig, resolve_compute
-    from simrl.runs.checkpoint import CheckpointError, check_compatible, load_checkpoint
+    from simrl.nn.compute import ComputeConfig
+    from simrl.policy import policy_from_payload
+    from simrl.runs.checkpoint import load_checkpoint
     from simrl.runs.config import RunConfig
     from simrl.runs.configs import from_plain
+    from simrl.runs.video import VIDEO_FORMATS, video_fps, video_name, write_video
     from simrl.sim.config import EnvConfig
 
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
+    if video and (video_episodes < 1 or video_size < 16 or video_format not in VIDEO_FORMATS):
+        raise ValueError(
+            f"video.episodes={video_episodes} must be >= 1, video.size={video_size} >= 16 and "
+            f"video.format={video_format!r} one of {list(VIDEO_FORMATS)}"
+        )
     payload = load_checkpoint(checkpoint)
     configs = payload["configs"]
     env_cfg = from_plain(EnvConfig, configs.get("env"))
@@ -192,42 +226,22 @@ def evaluate_checkpoint(
         from simrl.sim import make_group_env as env_factory
     seed = eval_seed(run_cfg.seed) if seed is None else int(seed)
     env = make_eval_env(env_factory, env_cfg, episodes, seed)
+    filmed = list(range(min(video_episodes, episodes))) if video else []
     try:
-        obs_dim = int(np.prod(env.single_observation_space.shape))
-        act_dim = int(np.prod(env.single_action_space.shape))
-        check_compatible(
-            payload, algo=payload["algo"], env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
+        policy = policy_from_payload(
+            payload,
+            spaces=(env.single_observation_space, env.single_action_space),
+            compute_cfg=compute_cfg,
+            actor_factory=actor_factory,
         )
-        if actor_factory is None:
-            from simrl.nn import CoreConfig
-
-            spec = get_algo(payload["algo"])
-            actor_factory = spec.make_actor
-            model_cfg = from_plain(CoreConfig, configs.get("model"))
-            algo_cfg = from_plain(spec.config_cls, configs.get("algo"))
-        else:
-            model_cfg, algo_cfg = configs.get("model"), configs.get("algo")
-        width = int(getattr(model_cfg, "width", 0) or 0)
-        compute = resolve_compute(compute_cfg, width)
-        try:
-            actor = actor_factory(
-                env.single_observation_space,
-                env.single_action_space,
-                model_cfg,
-                algo_cfg,
-                compute,
-                payload["trainer"],
-                run_cfg.seed,
-            )
-        except (ValueError, KeyError, RuntimeError) as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise CheckpointError(f"checkpoint {payload['path']}: {first}") from None
         result = evaluate_policy(
-            lambda o: actor(o, deterministic=deterministic),
+            lambda o: policy.act(o, deterministic=deterministic),
             env,
             seed,
-            render_row=0 if video else None,
+            render_rows=filmed or None,
+            render_size=video_size if filmed else None,
         )
+        fps = video_fps(env)
     finally:
         env.close()
     out = {
@@ -243,16 +257,16 @@ def evaluate_checkpoint(
     }
     out_path = Path(out_dir) if out_dir is not None else None
     if video:
-        from simrl.runs.video import write_video
-
-        target = (out_path or Path(payload["path"]).parent) / "eval.mp4"
-        fps = float(getattr(env, "metadata", {}).get("render_fps", 30) or 30)
+        folder = (
+            Path(video_dir) if video_dir is not None else run_dir_of(payload["path"]) / "videos"
+        )
+        target = folder / video_name(payload["iteration"], seed, video_format)
         written = write_video(result.frames, target, fps=fps)
         out["video"] = str(written)
-        if written.suffix != ".mp4":
+        if written.suffix != target.suffix:
             note = (
                 f"video written as {written.name}: mp4 needs imageio-ffmpeg "
-                "(pip install 'simrl[video]')"
+                "(pip install imageio-ffmpeg)"
             )
             out["video_note"] = note
             print(note, file=sys.stderr, flush=True)
@@ -281,3 +295,9 @@ def evaluate_checkpoint(
             },
         )
     return out
+
+
+def run_dir_of(checkpoint_path: str | Path) -> Path:
+    """The run directory of a checkpoint file (`RUN/checkpoints/x.pt` -> RUN; else its folder)."""
+    parent = Path(checkpoint_path).resolve().parent
+    return parent.parent if parent.name == "checkpoints" else parent

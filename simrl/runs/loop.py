@@ -4,10 +4,14 @@ Run directory: config.yaml, metrics.csv (one row per update), tb/ (TensorBoard),
 (last.pt, best.pt), summary.json, learning_curve.png. Everything is written atomically; a resumed
 run (RunConfig.resume) continues the same run and, on CPU, ends with the same parameters as an
 uninterrupted one.
+
+Clocks: `wall_s`, `train_s`, `env_steps_per_s` and update times leave out the meters' overhead
+(metered updates are charged what a plain update of their size costs; `simrl.runs.metering`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
@@ -25,6 +29,7 @@ from simrl.nn.compute import ComputeConfig, resolve_compute
 from simrl.runs.checkpoint import (
     CheckpointError,
     check_compatible,
+    check_same_run,
     load_checkpoint,
     load_trainer_state,
     make_payload,
@@ -33,6 +38,7 @@ from simrl.runs.checkpoint import (
 from simrl.runs.config import RunConfig
 from simrl.runs.configs import to_plain, to_scalar
 from simrl.runs.evaluate import eval_seed, evaluate_policy, make_eval_env
+from simrl.runs.loggers import open_tracker
 from simrl.runs.metering import UpdateMeter
 from simrl.runs.metrics import MetricsWriter
 from simrl.runs.progress import RunProgress
@@ -105,6 +111,10 @@ def run_training(
             check_compatible(
                 payload, algo=algo, env_id=env_cfg.id, obs_dim=obs_dim, act_dim=act_dim
             )
+            check_same_run(
+                payload,
+                {"env": to_plain(env_cfg), "run": {"seed": run.seed}},
+            )  # (a different model is named by load_trainer_state)
         torch.manual_seed(run.seed)
         trainer = trainer_factory(
             env_cfg,
@@ -139,7 +149,7 @@ class _Session:
         self.compute = compute
         self.trainer, self.eval_env, self.eval_seed = trainer, eval_env, eval_seed
         self.obs_dim, self.act_dim = obs_dim, act_dim
-        self.meter = UpdateMeter(compute.device)
+        self.meter = UpdateMeter(compute.device, run.meters, clock=lambda: time.perf_counter())
         self.configs = {
             "env": to_plain(env_cfg),
             "model": to_plain(model_cfg),
@@ -227,9 +237,11 @@ class _Session:
         )
         writer = MetricsWriter(
             self.run_dir,
-            tensorboard=run.tensorboard,
+            tensorboard=run.tensorboard and run.logger == "tensorboard",
             history=self.state.history,
             columns=self.state.columns,
+            tracker=open_tracker(run.logger, self.run_dir, self.config),
+            hparams=self.config,
         )
         title = f"{self.algo} {self.env_cfg.id}"
         progress = RunProgress(run.total_env_steps, int(trainer.env_steps), run.progress, title)
@@ -237,8 +249,8 @@ class _Session:
         status, error = "completed", None
         self.streak, self.pending = 0, False
         self._session_start = time.perf_counter()
-        self._wall_offset = self.state.wall_s
-        self._session_steps0, self._session_train0 = int(trainer.env_steps), self.state.train_s
+        self._wall_offset = self.state.wall_s + self.meter.excluded_s()  # as measured
+        self._session_steps0, self._session_train0 = int(trainer.env_steps), self.train_s
         previous = self._catch_signals()
         try:
             with progress:
@@ -260,8 +272,9 @@ class _Session:
             self._restore_signals(previous)
             self.finish(status, error, writer)
             raise
+        with self._signals_deferred():  # the summary and plots are written whole
+            summary = self.finish(status, error, writer)
         self._restore_signals(previous)
-        summary = self.finish(status, error, writer)
         self._hand_on_signal(previous)
         return summary
 
@@ -290,6 +303,26 @@ class _Session:
         elif signum == signal.SIGINT:
             raise KeyboardInterrupt
 
+    @contextlib.contextmanager
+    def _signals_deferred(self) -> Any:
+        """While the run's outputs are written, a further Ctrl-C / SIGTERM only says so: an
+        interrupted plot or summary would leave the run dir inconsistent."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def note(signum: int, frame: Any) -> None:
+            self.progress.message(
+                f"{signal.Signals(signum).name}: writing the summary, then exiting"
+            )
+
+        old = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
+
     @staticmethod
     def _restore_signals(previous: dict[int, Any]) -> None:
         for sig, handler in previous.items():
@@ -299,7 +332,8 @@ class _Session:
         """After saving, pass the stop signal to a handler that was installed before the run
         (e.g. submitit's, which requeues a preempted job); Python's defaults are not called."""
         handler = previous.get(self.stop_signal) if self.stop_signal is not None else None
-        if callable(handler) and handler is not signal.default_int_handler:
+        passive = handler is signal.default_int_handler or getattr(handler, "startup_only", False)
+        if callable(handler) and not passive:
             handler(self.stop_signal, None)
 
     def _save_if_consistent(self) -> None:
@@ -310,8 +344,15 @@ class _Session:
                 self.save("last.pt")
 
     def _tick(self) -> None:
-        """Run wall time = earlier sessions + this session so far (loop, eval, checkpoints)."""
-        self.state.wall_s = self._wall_offset + time.perf_counter() - self._session_start
+        """Run wall time = earlier sessions + this session so far (loop, eval, checkpoints),
+        less the meters' overhead."""
+        elapsed = self._wall_offset + time.perf_counter() - self._session_start
+        self.state.wall_s = elapsed - self.meter.excluded_s()
+
+    @property
+    def train_s(self) -> float:
+        """Time spent collecting and updating so far, less the meters' overhead."""
+        return self.state.train_s - self.meter.excluded_s()
 
     def _iteration(self, writer: MetricsWriter, progress: RunProgress) -> str | None:
         """One trainer iteration plus its bookkeeping; returns an error when the NaN guard trips."""
@@ -322,9 +363,8 @@ class _Session:
         batch = trainer.collect()
         t1 = time.perf_counter()
         metrics = self.meter.run(lambda: trainer.update(batch), int(batch.samples))
-        metrics["update_time_s"] = time.perf_counter() - t1
-        dt = time.perf_counter() - t0
-        state.train_s += dt
+        state.train_s += time.perf_counter() - t0  # as measured; `self.train_s` is fair
+        dt = t1 - t0 + metrics["update_time_s"]  # the update's fair time (metering)
         self._tick()
         metrics = rename_clashes({k: to_scalar(v) for k, v in metrics.items()})
         it, steps = int(trainer.iteration), int(trainer.env_steps)
@@ -343,7 +383,12 @@ class _Session:
             self.streak = 0
         healthy = self.streak == 0
         final = steps >= run.total_env_steps
-        evaluated = healthy and (final or (run.eval_every > 0 and it % run.eval_every == 0))
+        every = run.eval_every_steps
+        evaluated = healthy and (
+            final
+            or (run.eval_every > 0 and it % run.eval_every == 0)
+            or (every > 0 and steps // every > steps_before // every)
+        )
         point = self.evaluate() if evaluated else None
         row = {
             **metrics,
@@ -374,7 +419,7 @@ class _Session:
             self.save("best.pt")
         if healthy and (final or (run.checkpoint_every > 0 and it % run.checkpoint_every == 0)):
             self.save("last.pt")
-        session_train = state.train_s - self._session_train0
+        session_train = self.train_s - self._session_train0
         last_eval = state.eval_curve[-1] if state.eval_curve else {}
         progress.update(
             steps,
@@ -413,6 +458,7 @@ class _Session:
             summary["iterations"] = self.last_ckpt_iteration
             summary["env_steps"] = self.last_ckpt_env_steps
         write_summary(self.run_dir / "summary.json", summary)
+        writer.log_summary(summary)  # hparams with final figures; closes a wandb/mlflow run
         plot = self.run_dir / "learning_curve.png"
         try:
             from simrl.runs.plots import plot_learning_curve
@@ -429,7 +475,7 @@ class _Session:
             "metrics": str(self.run_dir / "metrics.csv"),
             "plot": str(plot) if plot else None,
             "checkpoint": self.last_good_checkpoint,
-            "tensorboard": str(self.run_dir / "tb") if self.run.tensorboard else None,
+            "tensorboard": str(self.run_dir / "tb") if writer.tb_dir else None,
         }
         print_run_report(summary, paths)
         return summary

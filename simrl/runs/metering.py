@@ -6,16 +6,25 @@ wrap it in a meter:
 - peak memory (`simrl.nn.meters.PeakMemory`): on CUDA every update (the allocator's counters are
   free); on CPU, where the dispatch-mode tracker adds Python work to every op, the first update of
   a process and every update with more samples than any metered so far (the peak grows with the
-  batch). Those CPU updates are flagged `memory_metered` (their update time is inflated);
+  batch). Those CPU updates are flagged `memory_metered` (their time is kept off the clocks, see below);
 - FLOPs (`FlopCounterMode`): once, on the first update that is not memory-metered (the counter's
   bookkeeping must not count as learner memory): `learner_flops_per_sample` = FLOPs / (samples x
   epochs), one forward and backward of one sample; `learner_flops_per_update` and
   `learner_flops_per_collected_sample` (all epochs, per sample collected).
 The figures are carried in the run's checkpoint so a resumed run keeps them.
+
+Fair clocks: a metered update runs slower than a plain one (on CPU about 10x), so its measured
+time never counts toward the run's clocks. It is charged what a plain update of its size costs:
+its samples x the per-sample time of the run's unmetered updates so far (`charge_rate`);
+`excluded_s()` is the measured time of metered updates minus that charge, which the run loop
+subtracts from its wall-clock and training time. Until the first unmetered update the rate is
+unknown and a metered update is charged 0; the charge follows as soon as the rate is known.
+With `enabled=False` (run key `meters=false`) nothing is metered and nothing is excluded.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,19 +37,72 @@ from simrl.nn.meters import PeakMemory
 class UpdateMeter:
     """Meters learner updates for one run (see the module docstring)."""
 
-    def __init__(self, device: torch.device | str) -> None:
+    def __init__(
+        self,
+        device: torch.device | str,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.device = torch.device(device)
-        self.method = PeakMemory(self.device).method
+        self.enabled = bool(enabled)
+        self.clock = clock
+        self.method = PeakMemory(self.device).method if self.enabled else None
         self.peak_bytes = 0
         self.peak_samples = 0  # largest batch metered so far
         self.flops_per_sample: float | None = None
         self.flops_per_update: float | None = None
         self.flops_per_collected_sample: float | None = None
         self._fresh = True  # nothing metered in this process yet
+        # update timings (measured): unmetered updates and metered ones, seconds and samples
+        self.plain_s = 0.0
+        self.plain_samples = 0
+        self.metered_s = 0.0
+        self.metered_samples = 0
+        self.uncharged_samples = 0  # metered before the rate was known: their rows charged 0
+
+    @property
+    def charge_rate(self) -> float | None:
+        """Seconds per sample of the unmetered updates so far (None before the first)."""
+        return self.plain_s / self.plain_samples if self.plain_samples > 0 else None
+
+    def excluded_s(self) -> float:
+        """Measured seconds of metered updates minus what plain updates of their size cost."""
+        rate = self.charge_rate
+        return self.metered_s - (self.metered_samples * rate if rate is not None else 0.0)
+
+    def late_charge_s(self) -> float:
+        """What the metered updates charged 0 in their rows (rate unknown then) cost now."""
+        rate = self.charge_rate
+        return self.uncharged_samples * rate if rate is not None else 0.0
 
     def run(self, update: Callable[[], dict[str, Any]], samples: int) -> dict[str, Any]:
         """`update()` (learning from `samples` collected samples), metered when due; its metrics
-        plus `peak_learner_memory_bytes` and `memory_metered`."""
+        plus `peak_learner_memory_bytes`, `memory_metered`, `metered` (memory or FLOPs) and
+        `update_time_s` (measured if unmetered, else the charge at the current rate)."""
+        t0 = self.clock()
+        out, metered = self._run(update, samples)
+        elapsed = self.clock() - t0
+        if metered:
+            self.metered_s += elapsed
+            self.metered_samples += int(samples)
+            rate = self.charge_rate
+            if rate is None:
+                self.uncharged_samples += int(samples)
+            out["update_time_s"] = int(samples) * rate if rate is not None else 0.0
+        else:
+            self.plain_s += elapsed
+            self.plain_samples += int(samples)
+            out["update_time_s"] = elapsed
+        out["metered"] = float(metered)
+        return out
+
+    def _run(self, update: Callable[[], dict[str, Any]], samples: int) -> tuple[dict, bool]:
+        """`update()` under the meter that is due; (its metrics, whether a meter wrapped it)."""
+        if not self.enabled:
+            out = update()
+            out["peak_learner_memory_bytes"] = float("nan")
+            out["memory_metered"] = 0.0
+            return out, False
         cuda = self.device.type == "cuda"
         if cuda or self._fresh or samples > self.peak_samples:
             with PeakMemory(self.device) as pm:
@@ -48,7 +110,8 @@ class UpdateMeter:
             self.peak_bytes = max(self.peak_bytes, int(pm.peak_bytes))
             self.peak_samples = max(self.peak_samples, int(samples))
             self._fresh = False
-            metered = not cuda
+            memory_metered = not cuda
+            slowed = memory_metered
         elif self.flops_per_sample is None:
             with FlopCounterMode(display=False) as counter:
                 out = update()
@@ -60,17 +123,32 @@ class UpdateMeter:
                 self.flops_per_sample = flops / work
                 self.flops_per_update = flops
                 self.flops_per_collected_sample = flops / samples
-            metered = False
+            memory_metered, slowed = False, True
         else:
             out = update()
-            metered = False
+            memory_metered = slowed = False
         out["peak_learner_memory_bytes"] = float(self.peak_bytes)
-        out["memory_metered"] = float(metered)
-        return out
+        out["memory_metered"] = float(memory_metered)
+        return out, slowed
 
     def stats(self) -> dict[str, Any]:
-        """Figures for summary.json."""
+        """Figures for summary.json (meters off: None for the metered figures)."""
+        timing = {
+            "meters": self.enabled,
+            "metered_updates_excluded_s": self.excluded_s(),
+            "metered_update_samples": self.metered_samples,
+        }
+        if not self.enabled:
+            return {
+                **timing,
+                "peak_learner_memory_bytes": None,
+                "peak_memory_method": None,
+                "learner_flops_per_sample": None,
+                "learner_flops_per_update": None,
+                "learner_flops_per_collected_sample": None,
+            }
         return {
+            **timing,
             "peak_learner_memory_bytes": int(self.peak_bytes),
             "peak_memory_method": self.method,
             "learner_flops_per_sample": self.flops_per_sample,
@@ -85,6 +163,11 @@ class UpdateMeter:
             "flops_per_sample": self.flops_per_sample,
             "flops_per_update": self.flops_per_update,
             "flops_per_collected_sample": self.flops_per_collected_sample,
+            "plain_s": self.plain_s,
+            "plain_samples": self.plain_samples,
+            "metered_s": self.metered_s,
+            "metered_samples": self.metered_samples,
+            "uncharged_samples": self.uncharged_samples,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -94,3 +177,8 @@ class UpdateMeter:
         for key in ("flops_per_sample", "flops_per_update", "flops_per_collected_sample"):
             value = state.get(key)
             setattr(self, key, None if value is None else float(value))
+        self.plain_s = float(state.get("plain_s", 0.0))
+        self.plain_samples = int(state.get("plain_samples", 0))
+        self.metered_s = float(state.get("metered_s", 0.0))
+        self.metered_samples = int(state.get("metered_samples", 0))
+        self.uncharged_samples = int(state.get("uncharged_samples", 0))

@@ -1,10 +1,12 @@
-"""Per-update metrics: `metrics.csv` (one row per update, stable columns) and TensorBoard (`tb/`)."""
+"""Per-update metrics: `metrics.csv` (one row per update, stable columns), TensorBoard (`tb/`)
+and, with `logger=wandb|mlflow`, an experiment tracker (`simrl.runs.loggers`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +50,12 @@ class MetricsWriter:
         tensorboard: bool = True,
         history: list[dict[str, Any]] | None = None,
         columns: list[str] | None = None,
+        tracker: Any = None,
+        hparams: dict[str, Any] | None = None,
     ) -> None:
         self.csv_path = Path(run_dir) / "metrics.csv"
+        self.tb_dir = Path(run_dir) / "tb" if tensorboard else None
+        self.tracker, self.hparams = tracker, hparams
         self.columns: list[str] | None = list(columns) if columns else None
         self._file = None
         self._writer = None
@@ -74,6 +80,8 @@ class MetricsWriter:
             if fresh:  # a new run dir: replay the restored history into TensorBoard
                 for row in history:
                     self._tb_row(row)
+        for row in history if tracker is not None else []:  # a resumed run's tracker: whole
+            self._track(row)
 
     def _open(self, append: bool) -> None:
         self._file = open(self.csv_path, "a" if append else "w", newline="", encoding="utf-8")
@@ -100,6 +108,34 @@ class MetricsWriter:
         self._file.flush()
         if self._tb is not None:
             self._tb_row(row)
+        self._track(row)
+
+    def _track(self, row: dict[str, Any]) -> None:
+        if self.tracker is None:
+            return
+        try:
+            self.tracker.log(row)
+        except Exception as exc:  # a tracker must never cost the run its results
+            warnings.warn(f"logger stopped: {type(exc).__name__}: {exc}", stacklevel=2)
+            self.tracker = None
+
+    def log_summary(self, summary: dict[str, Any]) -> None:
+        """The run's hyperparameters with its final figures (TensorBoard's hparams tab) and the
+        tracker's final metrics; closes the tracker. Called once the summary is written."""
+        from simrl.runs.loggers import final_metrics, flat
+
+        try:
+            if self.tb_dir is not None and self.hparams is not None:
+                from torch.utils.tensorboard import SummaryWriter
+
+                with SummaryWriter(log_dir=str(self.tb_dir)) as tb:
+                    hparams = {k: "None" if v is None else v for k, v in flat(self.hparams).items()}
+                    tb.add_hparams(hparams, final_metrics(summary), run_name=".")
+            if self.tracker is not None:
+                self.tracker.finish(summary)
+        except Exception as exc:
+            warnings.warn(f"logging the summary failed: {type(exc).__name__}: {exc}", stacklevel=2)
+        self.tracker = None
 
     def close(self) -> None:
         if self._file is not None:

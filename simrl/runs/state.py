@@ -19,8 +19,8 @@ class RunState:
 
     history: list[dict[str, Any]] = field(default_factory=list)
     eval_curve: list[dict[str, Any]] = field(default_factory=list)
-    wall_s: float = 0.0
-    train_s: float = 0.0
+    wall_s: float = 0.0  # run wall time less the meters' overhead (as reported)
+    train_s: float = 0.0  # collect + update time as measured (meters included; see the loop)
     eval_s: float = 0.0
     best_eval_return: float = -math.inf
     nonfinite_total: int = 0

@@ -127,7 +127,12 @@ def build_summary(
         vals = [r.get(key) for r in state.history if isinstance(r.get(key), (int, float))]
         return float(np.nansum(vals)) if vals else None
 
+    # clocks leave out the meters' overhead (simrl.runs.metering): state.train_s is as measured
+    excluded = float(meter.excluded_s()) if hasattr(meter, "excluded_s") else 0.0
+    train_s = state.train_s - excluded
     update_total = total("update_time_s")
+    if update_total is not None and hasattr(meter, "late_charge_s"):
+        update_total += float(meter.late_charge_s())
     out: dict[str, Any] = {
         "algo": algo,
         "env_id": env_id,
@@ -138,9 +143,9 @@ def build_summary(
         "iterations": int(trainer.iteration),
         "total_env_steps": run.total_env_steps,
         "wall_s": state.wall_s,
-        "train_s": state.train_s,
+        "train_s": train_s,
         "eval_s": state.eval_s,
-        "env_steps_per_s": trainer.env_steps / state.train_s if state.train_s > 0 else None,
+        "env_steps_per_s": trainer.env_steps / train_s if train_s > 0 else None,
         "final_return_mean": last_eval.get("return_mean"),
         "final_return_std": last_eval.get("return_std"),
         "success_rate": last_eval.get("success_rate"),

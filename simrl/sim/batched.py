@@ -133,6 +133,14 @@ class GroupVecEnv(GroupEnv):
         for name, v in snap.get("expanded", {}).items():
             self.batch.expand(name)[rows] = v
 
+    def _b_achieved_goal(self, rows: np.ndarray) -> np.ndarray | None:
+        return self.task.achieved_goal()[rows] if self.task.has_goal else None
+
+    def _b_set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
+        self.task.set_goal(rows, goal)
+        self.batch.forward(rows)
+        self._obs[rows] = self.task.observe(self.batch)[rows]
+
     def task_options(self) -> dict[str, Any]:
         return dict(self.task.options)
 

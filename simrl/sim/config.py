@@ -16,6 +16,9 @@ class EnvConfig:
     id: str = "Reacher-v5"
     num_threads: int = limit(1, ge=1)  # mujoco.batch worker threads
     options: dict[str, Any] = field(default_factory=dict)  # task keyword options (e.g. sparse=True)
+    # train on success alone: reward 1.0 on steps where the env reports success, else 0
+    # (evaluation still reports the env's own return); needs an env that reports success
+    outcome_reward: bool = False
     # how training episodes start (evaluation always uses the task's own resets)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
 

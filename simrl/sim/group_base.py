@@ -98,6 +98,7 @@ class GroupEnv(gym.vector.VectorEnv):
         self.start_states: Any = None  # a simrl.sim.start_states.StartStates, or None
         self._start_row = np.full(self.num_envs, -1, np.int64)  # bank row each episode began at
         self._reported = np.zeros(self.num_envs, bool)  # episode end already reported
+        self.outcome_reward = False  # train on success alone (`set_outcome_reward`)
 
     # ------------------------------------------------------------------ backend hooks
     def _b_reset_groups(self, groups: np.ndarray) -> None:
@@ -123,6 +124,23 @@ class GroupEnv(gym.vector.VectorEnv):
     def _b_export(self, rows: np.ndarray) -> dict[str, Any]:
         """Like `_b_get` but only arrays/dicts/lists/scalars (checkpoint-safe); default `_b_get`."""
         return self._b_get(rows)
+
+    # True when `_b_step_rows` steps only the rows asked for (rollouts then pass `active`)
+    skips_inactive_rows = False
+
+    def _b_step_rows(
+        self, actions: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Step at least `rows` (all rows here: a backend that steps the whole batch at once)."""
+        return self._b_step(actions)
+
+    def _b_achieved_goal(self, rows: np.ndarray) -> np.ndarray | None:
+        """What a goal-conditioned task compares its goal with (rows, goal_dim); None if no goal."""
+        return None
+
+    def _b_set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
+        """Give `rows` another goal and refresh their observations (goal-conditioned tasks)."""
+        raise NotImplementedError(f"env {self.env_id!r} has no goal to set")
 
     def task_options(self) -> dict[str, Any]:
         """The options that shape this env's states, resolved (defaults filled in): what a saved
@@ -152,6 +170,20 @@ class GroupEnv(gym.vector.VectorEnv):
             raise ValueError(f"{name} must be in [0, {self.num_envs}), got {r.tolist()}")
         return r
 
+    def _check_active(self, active: Any) -> np.ndarray:
+        """The bool mask of rows to step (`step(..., active=)`), checked."""
+        live = np.asarray(active)
+        if live.dtype != bool or live.shape != (self.num_envs,):
+            raise ValueError(
+                f"active must be a bool mask of shape ({self.num_envs},), got {live.dtype} "
+                f"{live.shape}"
+            )
+        if self.autoreset_mode != "disabled":
+            raise ValueError(
+                f"active rows need autoreset_mode='disabled', not {self.autoreset_mode!r}"
+            )
+        return live
+
     def _check_actions(self, actions: Any) -> np.ndarray:
         a = np.asarray(actions)
         if a.shape != self._act_shape:
@@ -178,13 +210,22 @@ class GroupEnv(gym.vector.VectorEnv):
             self._reported[rows] = False
             self._start_row[rows] = -1
             if self.start_states is not None:
+                self.start_states.forget(rows)
                 self._start_from_bank(groups)
         return rows
 
     def _start_from_bank(self, groups: np.ndarray) -> None:
-        """Overwrite the groups that the start states pick with their bank states (exact)."""
+        """Overwrite the groups that the start states pick with their bank states (exact); with
+        start states that track the task's own resets too, tell them those groups' start states."""
         picks = self.start_states.draw(self._rng, groups.size)
         chosen = picks >= 0
+        own = groups[~chosen]
+        if own.size and self.start_states.tracks_resets:
+            first = own * self.group_size  # every row of a group holds the same start state
+            ids = self.start_states.track_resets(
+                first, self.get_state(first), achieved=self._b_achieved_goal(first)
+            )
+            self._start_row[self.group_rows(own)] = np.repeat(ids, self.group_size)
         if not chosen.any():
             return
         rows = self.group_rows(groups[chosen])
@@ -194,6 +235,14 @@ class GroupEnv(gym.vector.VectorEnv):
         self._elapsed[rows] = snap["elapsed"]
         self._obs[rows] = snap["obs"]
         self._start_row[rows] = bank_rows
+        goal = snap.get("goal")  # hindsight start states: the same state with another goal
+        if goal is not None:
+            relabel = np.isfinite(goal).all(axis=1)
+            if relabel.any():
+                self._b_set_goal(rows[relabel], goal[relabel])
+        if hasattr(self.start_states, "started"):  # AdaptiveStarts
+            first = groups[chosen] * self.group_size
+            self.start_states.started(first, self._b_achieved_goal(first))
 
     def set_start_states(self, start_states: Any) -> None:
         """Let group re-seeds draw from `start_states` (a `simrl.sim.start_states.StartStates`
@@ -201,6 +250,25 @@ class GroupEnv(gym.vector.VectorEnv):
         if start_states is not None:
             start_states.bank.check(self.env_id, self.task_options())
         self.start_states = start_states
+
+    def set_outcome_reward(self, on: bool) -> None:
+        """Reward 1.0 on steps where the env reports success, else 0 (the env's own reward is
+        replaced; `info` keeps its terms). Refused (one line) for an env without success."""
+        if on and not self.has_success:
+            raise ValueError(
+                f"env {self.env_id!r} reports no success (info['is_success'] or "
+                "info['success']) for an outcome reward"
+            )
+        self.outcome_reward = bool(on)
+
+    def _record_trails(self, done: np.ndarray) -> None:
+        """Snapshots along tracked episodes, every `trail_every` steps, for the start states."""
+        every = self.start_states.trail_every
+        live = (self._start_row >= 0) & ~done & ~self._reported & (self._elapsed % every == 0)
+        live &= ~np.repeat(self._pending, self.group_size)
+        rows = np.flatnonzero(live)
+        if rows.size:
+            self.start_states.record_trail(rows, self._start_row[rows], self.get_state(rows))
 
     def _report_episode_ends(
         self, done: np.ndarray, info: dict[str, Any], diverged: np.ndarray
@@ -212,7 +280,14 @@ class GroupEnv(gym.vector.VectorEnv):
         if self.start_states is None or not from_bank.any():
             return
         success = np.asarray(info.get("is_success", np.zeros(self.num_envs)), bool) & ~diverged
-        self.start_states.report(self._start_row[from_bank], success[from_bank])
+        rows = np.flatnonzero(from_bank)
+        self.start_states.report(
+            self._start_row[rows],
+            success[rows],
+            env_rows=rows,
+            groups=rows // self.group_size,
+            achieved=self._b_achieved_goal(rows),
+        )
 
     # ------------------------------------------------------------------ public API
     def reset(
@@ -237,22 +312,45 @@ class GroupEnv(gym.vector.VectorEnv):
         return self._obs.copy()
 
     def step(
-        self, actions: Any
+        self, actions: Any, active: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        """Step every row with `actions` (num_envs, act_dim); see the module doc for episode ends."""
+        """Step every row with `actions` (num_envs, act_dim); see the module doc for episode ends.
+
+        `active` (bool mask, autoreset "disabled" only): the rows whose episode goes on. The
+        others' outputs are void (reward 0, not terminated or truncated, never diverged, their
+        step counter stands still); a backend that can (`skips_inactive_rows`, the generic
+        path) does not simulate them at all, the batched one steps them with the batch. Active
+        rows get exactly what a full step gives them.
+        """
         a = self._check_actions(actions)
         if self._needs_first_reset:
             raise ValueError("call reset() before step()")
         pending = np.flatnonzero(self._pending)
-        obs, reward, terminated, info, diverged = self._b_step(a)
+        if active is None:
+            obs, reward, terminated, info, diverged = self._b_step(a)
+        else:
+            live = self._check_active(active)
+            obs, reward, terminated, info, diverged = self._b_step_rows(a, np.flatnonzero(live))
+            idle = np.flatnonzero(~live)
+            reward = np.where(live, reward, 0.0)
+            terminated, diverged = terminated & live, diverged & live
+            zero_terms(info, idle)
+            if "is_success" in info:
+                info["is_success"] = np.asarray(info["is_success"], bool) & live
         if pending.size:
             diverged[self.group_rows(pending)] = False  # reset below anyway
-        self._elapsed += 1
+        if self.outcome_reward:
+            reward = np.asarray(info["is_success"], bool).astype(np.float64)
+        self._elapsed += 1 if active is None else live
         truncated = (
             self._elapsed >= self.max_episode_steps
             if self.max_episode_steps
             else np.zeros(self.num_envs, bool)
         )
+        if active is not None:
+            truncated &= live
+        if self.start_states is not None and self.start_states.trail_every:
+            self._record_trails(terminated | truncated | diverged)
         self._report_episode_ends(terminated | truncated | diverged, info, diverged)
         if diverged.any():
             self.diverged_count += int(diverged.sum())
@@ -304,6 +402,8 @@ class GroupEnv(gym.vector.VectorEnv):
         if np.intersect1d(src, dst).size:
             raise ValueError("src_rows and dst_rows overlap; copy through get_state/set_state")
         self._b_copy(src, dst)
+        if self.start_states is not None:
+            self.start_states.forget(dst)
         self._elapsed[dst] = self._elapsed[src]
         self._start_row[dst] = self._start_row[src]
         self._reported[dst] = self._reported[src]
@@ -331,6 +431,8 @@ class GroupEnv(gym.vector.VectorEnv):
         if len(snap["elapsed"]) != len(r):
             raise ValueError(f"snapshot holds {len(snap['elapsed'])} rows, got {len(r)} rows")
         self._b_set(r, snap)
+        if self.start_states is not None:
+            self.start_states.forget(r)
         self._elapsed[r] = snap["elapsed"]
         self._obs[r] = snap["obs"]
         self._start_row[r] = -1  # an episode of its own, not one begun from the start states

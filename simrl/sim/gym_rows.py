@@ -208,6 +208,10 @@ def _arr(x: Any) -> np.ndarray:
     return x.numpy() if hasattr(x, "numpy") and not isinstance(x, np.ndarray) else np.asarray(x)
 
 
+class MissingPackageError(ValueError):
+    """The env's registration is there but a package it needs is not installed."""
+
+
 class GymGroupVecEnv(GroupEnv):
     """`num_groups * group_size` unwrapped Gymnasium MuJoCo envs, stepped in a Python loop."""
 
@@ -232,6 +236,11 @@ class GymGroupVecEnv(GroupEnv):
             except TypeError as err:
                 first = (str(err).strip().splitlines() or [""])[0]
                 raise ValueError(f"bad option for {env_id!r}: {first}") from None
+            except gym.error.DependencyNotInstalled as err:  # names the package and its install
+                first = (str(err).strip().splitlines() or [""])[0]
+                raise MissingPackageError(
+                    f"env id {env_id!r} needs a package that is not installed: {first}"
+                ) from None
             except Exception as err:  # the env's own code failed: one line saying where
                 raise ValueError(f"gymnasium.make({spec.id!r}) failed: {_where(err)}") from err
             refusal = mujoco_refusal(spec.id, wrapped[0]) or wrapper_refusal(spec.id, wrapped[0])
@@ -308,7 +317,7 @@ class GymGroupVecEnv(GroupEnv):
                 self._dict_plan = (tuple(space.spaces), ravel)
         return flat
 
-    def _write_obs(self, obs: Sequence[Any], rows: slice = slice(None)) -> None:
+    def _write_obs(self, obs: Sequence[Any], rows: slice | np.ndarray = slice(None)) -> None:
         """Write the observations of `rows` (one per row, in order) into the flat buffer."""
         if self._box_obs:
             self._obs[rows] = obs
@@ -400,6 +409,42 @@ class GymGroupVecEnv(GroupEnv):
             diverged[hot] = [bool(self._warn[i][_BAD].any()) for i in hot]
         diverged |= ~np.isfinite(self._obs).all(axis=1) | ~np.isfinite(reward)
         return self._obs, reward, terminated, self._gather(infos), diverged
+
+    skips_inactive_rows = True  # rows are independent envs: an ended episode costs nothing
+
+    def _b_step_rows(
+        self, actions: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Step only `rows` (the same per-row calls as `_b_step`); the other rows keep their
+        observation and report reward 0, no episode end and the info defaults of `_gather`."""
+        n = self.num_envs
+        if rows.size == n:
+            return self._b_step(actions)
+        reward = np.zeros(n, np.float64)
+        terminated = np.zeros(n, bool)
+        diverged = np.zeros(n, bool)
+        if not rows.size:
+            info = {"is_success": np.zeros(n, bool)} if self.success_key is not None else {}
+            return self._obs, reward, terminated, info, diverged
+        idx = rows.tolist()
+        outs = [self.envs[i].step(actions[i]) for i in idx]
+        obs, rewards, terms, _, infos = zip(*outs, strict=True)
+        self._write_obs(obs, rows)
+        reward[rows] = rewards
+        terminated[rows] = terms
+        zero = self._no_warning
+        hot = [i for i in idx if self._warn[i].tobytes() != zero]
+        if hot:
+            diverged[hot] = [bool(self._warn[i][_BAD].any()) for i in hot]
+        diverged[rows] |= ~np.isfinite(self._obs[rows]).all(axis=1) | ~np.isfinite(reward[rows])
+        gathered = self._gather(infos)
+        info = {}
+        for key, values in gathered.items():
+            fill = False if values.dtype == bool else (0 if values.dtype.kind == "i" else np.nan)
+            full = np.full(n, fill, values.dtype)
+            full[rows] = values
+            info[key] = full
+        return self._obs, reward, terminated, info, diverged
 
     def _b_copy(self, src: np.ndarray, dst: np.ndarray) -> None:
         for s, d in zip(src.tolist(), dst.tolist(), strict=True):

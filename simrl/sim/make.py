@@ -49,8 +49,9 @@ def make_training_env(
 ) -> GroupEnv:
     """The env a learner trains on: `env_cfg`'s id, threads and options, with its curriculum.
 
-    The curriculum's start states (`simrl.sim.start_states`) are attached to this env only;
-    evaluation envs are built from the id and options alone and start from the task's resets.
+    The curriculum's start states (`simrl.sim.start_states`) and the outcome reward
+    (`EnvConfig.outcome_reward`) are set on this env only; evaluation envs are built from the id
+    and options alone, start from the task's resets and report the env's own reward.
     """
     from simrl.sim.start_states import build_start_states
 
@@ -61,6 +62,7 @@ def make_training_env(
     )
     try:
         env.set_start_states(build_start_states(env_cfg.curriculum, make))
+        env.set_outcome_reward(env_cfg.outcome_reward)
     except BaseException:
         env.close()
         raise

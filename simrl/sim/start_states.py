@@ -15,6 +15,11 @@ demonstration. Two pieces:
   started from the bank reaches `threshold` over a block of `window` episodes (Salimans & Chen
   2018, "Learning Montezuma's Revenge from a Single Demonstration"; Florensa et al. 2017,
   "Reverse Curriculum Generation"). Once every start is at step 0 it stops drawing from the bank.
+  `simrl.sim.adaptive_starts.AdaptiveStarts` (`curriculum=adaptive`) keeps an archive of start
+  states with estimated success rates and starts groups where success is intermediate.
+
+Demonstrations come from a saved bank, from a recording of reset seeds and actions replayed
+exactly (`simrl.sim.recordings`), or from the tasks' scripted controllers (`record_demos`).
 
 The env reports every episode that started from the bank with its success at the final step (the
 evaluation convention), so both learners (GRPO's rollouts and PPO's SB3 adapter) drive the same
@@ -24,6 +29,7 @@ curriculum through the env. Evaluation envs never get start states.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from simrl.checks import check_fields, limit
+from simrl.checks import ConfigValueError, check_fields, limit
 from simrl.files import atomic_write_bytes
 
 BANK_FORMAT = "simrl.start_bank/1"
-CURRICULA = ("none", "bank", "reverse_demo")
+CURRICULA = ("none", "bank", "reverse_demo", "adaptive")
+MAX_DEMOS = 4096  # scripted demonstrations recorded at most (one env row each)
 
 
 @dataclass
@@ -43,18 +50,31 @@ class CurriculumConfig:
     """How training episodes start (evaluation always uses the task's own resets).
 
     name: none (the task's own resets) | bank (uniform over the bank's states, mixed in with
-    probability `prob`) | reverse_demo (the reverse curriculum; see the module docstring).
+    probability `prob`) | reverse_demo (the reverse curriculum; see the module docstring) |
+    adaptive (an archive of start states sampled where success is intermediate; see
+    `simrl.sim.adaptive_starts`). Demonstrations come from `bank` (a saved bank), else from
+    `demo_file` (a recording, `simrl.sim.recordings`), else `demos` scripted ones.
     """
 
     name: str = limit("none", choices=CURRICULA, what="a curriculum")
     prob: float = limit(0.5, ge=0.0, le=1.0)  # chance that a re-seeded group starts from the bank
     bank: str | None = None  # a saved bank (.npz); None: record `demos` scripted demos at start
-    demos: int = limit(256, ge=1)  # demonstrations recorded when no bank file is given
+    demo_file: str | None = None  # a recording (.npz: reset seeds + actions), replayed at start
+    demos: int = limit(256, ge=0, le=MAX_DEMOS)  # scripted demos recorded (0: none, adaptive only)
     demo_seed: int = limit(0, ge=0)  # seed of the recorded demonstrations
     threshold: float = limit(0.5, gt=0.0, le=1.0)  # reverse_demo: success rate that moves back
     window: int = limit(64, ge=1)  # reverse_demo: bank episodes per decision
     step_back: int = limit(5, ge=1)  # reverse_demo: steps the start moves back per advance
     spread: int = limit(5, ge=0)  # reverse_demo: starts drawn up to this many steps further back
+    reset_frac: float = limit(0.25, ge=0.0, le=1.0)  # adaptive: share of the task's own resets
+    capacity: int = limit(2048, ge=1, le=1_000_000)  # adaptive: most start states in the archive
+    prior: float = limit(0.5, gt=0.0, le=100.0)  # adaptive: Beta(prior, prior) on success rates
+    sharpness: float = limit(2.0, gt=0.0, le=16.0)  # adaptive: weight (4 p (1 - p)) ** sharpness
+    explore: float = limit(0.05, ge=0.0, le=10.0)  # adaptive: + explore / sqrt(1 + visits)
+    memory: int = limit(64, ge=1)  # adaptive: episodes a success rate remembers (older fade)
+    trail_every: int = limit(10, ge=0)  # adaptive: steps between states kept along rollouts
+    hindsight: bool = True  # adaptive: failed reset groups give start states for reached goals
+    hindsight_move: float = limit(0.05, ge=0.0)  # adaptive: how far the object must have moved
 
     def __post_init__(self) -> None:
         self.validate()
@@ -62,6 +82,15 @@ class CurriculumConfig:
     def validate(self) -> None:
         """One-line ValueError naming the field, its value and what is allowed."""
         check_fields(self)
+        demo_free = self.bank is None and self.demo_file is None and self.demos == 0
+        if demo_free and self.name in ("bank", "reverse_demo"):
+            raise ConfigValueError(
+                "CurriculumConfig",
+                "demos",
+                0,
+                f"leaves curriculum={self.name} without demonstrations (0 is for adaptive only)",
+                allowed=[f"1..{MAX_DEMOS}", "a bank", "a demo_file"],
+            )
 
 
 # ------------------------------------------------------------------------------------ the bank
@@ -159,7 +188,14 @@ class StartBank:
             with np.load(path, allow_pickle=False) as data:
                 flat = {k: data[k] for k in data.files}
             meta = json.loads(flat.pop("meta").tobytes().decode())
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            EOFError,
+            zipfile.BadZipFile,
+            UnicodeDecodeError,
+        ) as exc:
             raise ValueError(f"{path}: not a start-state bank ({type(exc).__name__})") from None
         if meta.get("format") != BANK_FORMAT:
             raise ValueError(f"{path}: not a start-state bank (format {meta.get('format')!r})")
@@ -243,8 +279,23 @@ class StartStates:
         """n bank rows."""
         raise NotImplementedError
 
-    def report(self, rows: np.ndarray, success: np.ndarray) -> None:  # noqa: B027 (optional)
-        """Episodes that started from bank rows `rows` ended with final-step `success`."""
+    # what the env asks of start states beyond `draw`/`report` (AdaptiveStarts uses them)
+    trail_every = 0  # keep a snapshot of each tracked row every this many steps (0: never)
+    tracks_resets = False  # also track episodes that begin at the task's own resets
+
+    def report(  # noqa: B027 (optional)
+        self,
+        rows: np.ndarray,
+        success: np.ndarray,
+        env_rows: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+        achieved: np.ndarray | None = None,
+    ) -> None:
+        """Episodes that started from bank rows `rows` ended with final-step `success` (on env
+        rows `env_rows` of groups `groups`; `achieved`: their final achieved goals, if any)."""
+
+    def forget(self, env_rows: np.ndarray) -> None:  # noqa: B027 (optional)
+        """Env rows `env_rows` begin a new episode (or were overwritten): drop what was kept."""
 
     def metrics(self) -> dict[str, float]:
         """Curriculum figures for metrics.csv (bank fraction since the last call, progress)."""
@@ -304,7 +355,14 @@ class ReverseCurriculum(StartStates):
         step = np.maximum(self.bank.solved_at[demo] - self.back - jitter, 0)
         return self.bank.index(demo, step)
 
-    def report(self, rows: np.ndarray, success: np.ndarray) -> None:
+    def report(
+        self,
+        rows: np.ndarray,
+        success: np.ndarray,
+        env_rows: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+        achieved: np.ndarray | None = None,
+    ) -> None:
         self.episodes += len(rows)
         self.successes += int(np.count_nonzero(success))
         if self.episodes >= self.window:
@@ -336,24 +394,40 @@ class ReverseCurriculum(StartStates):
         self.last_rate = float(state["last_rate"])
 
 
+def demo_bank(cfg: CurriculumConfig, make_env: Callable[..., Any]) -> StartBank | None:
+    """The demonstrations `cfg` names: its `bank` file, else its `demo_file` recording (replayed),
+    else `demos` scripted ones recorded now (None when `demos` is 0)."""
+    if cfg.bank is not None:
+        return StartBank.load(cfg.bank)  # checked against the env by GroupEnv.set_start_states
+    if cfg.demo_file is not None:
+        from simrl.sim.recordings import load_recording, replay_recording
+
+        return replay_recording(load_recording(cfg.demo_file), make_env)
+    if cfg.demos == 0:
+        return None
+    env = make_env(
+        num_groups=cfg.demos, group_size=1, seed=cfg.demo_seed, autoreset_mode="disabled"
+    )
+    try:
+        return record_demos(env, seed=cfg.demo_seed)
+    finally:
+        env.close()
+
+
 def build_start_states(cfg: CurriculumConfig, make_env: Callable[..., Any]) -> StartStates | None:
-    """The curriculum `cfg` asks for (None for "none"), its bank loaded or recorded.
+    """The curriculum `cfg` asks for (None for "none"), its demonstrations loaded or recorded.
 
     `make_env(num_groups=..., group_size=..., seed=..., autoreset_mode=...)` builds an env of the
     training env's id and options (the demonstrations are recorded on one).
     """
     if cfg.name == "none":
         return None
-    if cfg.bank is not None:
-        bank = StartBank.load(cfg.bank)  # checked against the env by GroupEnv.set_start_states
-    else:
-        env = make_env(
-            num_groups=cfg.demos, group_size=1, seed=cfg.demo_seed, autoreset_mode="disabled"
-        )
-        try:
-            bank = record_demos(env, seed=cfg.demo_seed)
-        finally:
-            env.close()
+    bank = demo_bank(cfg, make_env)
+    if cfg.name == "adaptive":
+        from simrl.sim.adaptive_starts import AdaptiveStarts
+
+        return AdaptiveStarts.from_config(cfg, bank)
+    assert bank is not None  # CurriculumConfig refuses demos=0 without a file for these
     if cfg.name == "bank":
         return BankStarts(bank, cfg.prob)
     return ReverseCurriculum(bank, cfg.prob, cfg.threshold, cfg.window, cfg.step_back, cfg.spread)

@@ -86,3 +86,15 @@ class Task(ABC):
     @abstractmethod
     def observe(self, batch: Any) -> np.ndarray:
         """Observations of all rows, (num_envs, obs_dim) float64."""
+
+    # Goal-conditioned tasks (optional): what the agent moved and where the goal is, so a start
+    # state can be given another goal (hindsight start states, `simrl.sim.adaptive_starts`).
+    has_goal: ClassVar[bool] = False
+
+    def achieved_goal(self) -> np.ndarray:
+        """What the goal is compared with, all rows (num_envs, goal_dim): e.g. the cube position."""
+        raise NotImplementedError(f"task {self.id!r} has no goal")
+
+    def set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
+        """Give `rows` the goal `goal` (len(rows), goal_dim): episode state and goal marker."""
+        raise NotImplementedError(f"task {self.id!r} has no goal")

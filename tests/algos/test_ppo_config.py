@@ -50,14 +50,14 @@ def test_zoo_reacher_preset():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"n_envs": 0}, r"n_envs=0 must be an integer >= 1"),
+        ({"n_envs": 0}, r"n_envs=0 must be an integer in \[1, 65536\]"),
         ({"n_steps": 2.5}, r"n_steps=2.5 must be an integer"),
         ({"batch_size": 4096}, r"batch_size=4096 must be <= n_envs \* n_steps = 2048"),
         (
             {"lr_schedule": "cosine"},
             r"lr_schedule='cosine' is not one of the choices; allowed: constant",
         ),
-        ({"learning_rate": 0}, r"learning_rate=0 must be a number > 0"),
+        ({"learning_rate": 0}, r"learning_rate=0 must be a number in \(0, 10.0\]"),
         ({"gamma": 1.5}, r"gamma=1.5 must be a number in \[0, 1\]"),
         ({"vf_coef": -1}, r"vf_coef=-1 must be a number >= 0"),
         ({"target_kl": 0}, r"target_kl=0 must be null or a number > 0"),

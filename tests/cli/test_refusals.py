@@ -68,11 +68,11 @@ def test_refused_resume_leaves_the_target_untouched(finished_run, tmp_path, over
 @pytest.mark.parametrize(
     ("overrides", "expect"),
     [
-        (["seed=-1"], "seed=-1 must be an integer >= 0"),
-        (["algo.lr=nan"], "algo.lr=nan must be a number > 0, or 0 for auto"),
-        (["algo.lr=inf"], "algo.lr=inf must be a number > 0, or 0 for auto"),
+        (["seed=-1"], "seed=-1 must be an integer in [0, 4294967295]"),
+        (["algo.lr=nan"], "algo.lr=nan must be a number in (0, 10], or 0 for auto"),
+        (["algo.lr=inf"], "algo.lr=inf must be a number in (0, 10], or 0 for auto"),
         (["algo.beta=nan"], "algo.beta=nan must be a number >= 0"),
-        (["algo=ppo", "algo.learning_rate=nan"], "algo.learning_rate=nan must be a number > 0"),
+        (["algo=ppo", "algo.learning_rate=nan"], "algo.learning_rate=nan must be a number in (0, 10.0]"),
         (["+algo.nosuch=1"], "algo.nosuch=1: no such key; nearest: "),
         (["+precision.nosuch=1"], "precision.nosuch"),
         (["experiment=nosuch"], "experiment=nosuch is not an option of group experiment"),

@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -169,6 +170,9 @@ def _help(main, capsys) -> str:
     return capsys.readouterr().out
 
 
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "conf" / "experiment"
+
+
 def test_help_lists_groups_and_common_overrides(capsys):
     from simrl.cli import eval as eval_cli
     from simrl.cli import train
@@ -179,8 +183,7 @@ def test_help_lists_groups_and_common_overrides(capsys):
         "env: gym, pick_place, push, pusher, reach, reacher",
         "model: base, large, small, xl",
         "precision: auto, bf16, fp32, fp8",
-        "experiment: none, pick_place_solve, push_bench, push_solve, pusher_bench, quick, "
-        "reacher_bench",
+        "experiment: " + ", ".join(sorted(p.stem for p in EXPERIMENTS.glob("*.yaml"))),
         "hydra/launcher: basic, joblib, ray_local, ray_cluster, slurm, submitit_local",
         "Common overrides:",
         "simrl-train -m algo=grpo,ppo env=reacher seed=0,1,2",

@@ -72,8 +72,8 @@ class FakeGroupEnv:
         truncated = ended & ~terminated
         return self._obs(), -err, terminated, truncated, {"is_success": err < 0.01}
 
-    def render(self, row: int = 0) -> np.ndarray:
-        frame = np.zeros((32, 48, 3), dtype=np.uint8)
+    def render(self, row: int = 0, width: int = 48, height: int = 32) -> np.ndarray:
+        frame = np.zeros((height, width, 3), dtype=np.uint8)
         frame[..., 0] = int(self.t[row] * 40) % 256
         return frame
 

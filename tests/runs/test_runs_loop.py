@@ -157,7 +157,7 @@ def test_mismatched_checkpoints_are_refused_and_nothing_is_lost(tmp_path: Path) 
     ("field", "value", "message"),
     [
         ("total_env_steps", 0, "total_env_steps=0 must be an integer >= 1"),
-        ("eval_episodes", 0, "eval_episodes=0 must be an integer >= 1"),
+        ("eval_episodes", 0, r"eval_episodes=0 must be an integer in \[1, 65536\]"),
         ("checkpoint_every", -1, "checkpoint_every=-1 must be an integer >= 0"),
         ("device", "tpu", "unknown device 'tpu'"),
     ],

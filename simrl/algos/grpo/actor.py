@@ -17,6 +17,7 @@ from simrl.algos.grpo.config import GRPOConfig
 from simrl.algos.grpo.policy import GaussianPolicy
 from simrl.nn import CoreConfig
 from simrl.nn.compute import Compute
+from simrl.nn.deploy import DeployPolicy, FixedObsNorm
 from simrl.nn.trees import state_mismatch
 
 ACT_SEED_OFFSET = 7919  # stochastic acting draws from its own stream, never the training one
@@ -65,6 +66,34 @@ class GaussianActor:
             noise = torch.randn(mean.shape, generator=self.gen).to(mean.device)
             u = mean + log_std.exp() * noise
         return self.policy.to_action(u).double().cpu().numpy()
+
+    def deploy_module(self) -> DeployPolicy:
+        """The deterministic action as a plain module (fixed normaliser, mean, squash, bounds)."""
+        policy = self.policy
+        norm = None
+        if policy.normalizer is not None:
+            rn = policy.normalizer
+            std = torch.sqrt(rn.var + rn.eps).cpu().numpy()
+            norm = FixedObsNorm(rn.mean.cpu().numpy(), std, rn.clip)
+        center = policy.act_center.double().cpu().numpy()
+        half = policy.act_half.double().cpu().numpy()
+        module = DeployPolicy(
+            norm, _MeanAction(policy), policy.squash, center - half, center + half
+        )
+        module.act_center.copy_(policy.act_center)  # the policy's own float32 scaling, bit for bit
+        module.act_half.copy_(policy.act_half)
+        return module.to(policy.act_center.device).eval()
+
+
+class _MeanAction(torch.nn.Module):
+    """Normalised observations -> the Gaussian's mean (pre-squash), as `GaussianPolicy.forward`."""
+
+    def __init__(self, policy: GaussianPolicy) -> None:
+        super().__init__()
+        self.core, self.head = policy.core, policy.head
+
+    def forward(self, obs_n: torch.Tensor) -> torch.Tensor:
+        return self.head.mean(self.core(obs_n).float())
 
 
 def make_actor(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from simrl.checks import ConfigValueError, check_fields, field_names, limit, nearest
+from simrl.checks import MAX_ROWS, ConfigValueError, check_fields, field_names, limit, nearest
 
 ADVANTAGES = ("outcome", "process", "rtg", "rloo", "vine")
 SCALES = ("group", "batch", "none")
@@ -42,8 +42,10 @@ class GRPOConfig:
     """All GRPO choices. Every field has a simple type, its limits and the recommended default."""
 
     # sampling
-    num_groups: int = limit(8, ge=1)  # start states per iteration
-    group_size: int = limit(4, ge=2, text="an integer >= 2 (a group of one has no baseline)")
+    num_groups: int = limit(8, ge=1, le=MAX_ROWS)  # start states per iteration
+    group_size: int = limit(
+        4, ge=2, le=MAX_ROWS, text=f"an integer in [2, {MAX_ROWS}] (a group of one has no baseline)"
+    )
     horizon: int = limit(0, ge=0)  # steps per rollout; 0 = full episodes
     # advantages
     advantage: str = limit("rtg", choices=ADVANTAGES)  # outcome | process | rtg | rloo | vine
@@ -68,7 +70,9 @@ class GRPOConfig:
     minibatch_size: int = limit(4096, ge=1)  # steps per optimizer step (clamped to the batch)
     micro_batch_size: int = limit(0, ge=0)  # steps per forward/backward; 0 = auto
     micro_batch_budget_mb: float = limit(256.0, gt=0)  # auto: activations fit this many MiB
-    lr: float = limit(0.0, ge=0, text="a number > 0, or 0 for auto")  # Adam; 0 = auto_lr(width)
+    lr: float = limit(
+        0.0, ge=0, le=10.0, text="a number in (0, 10], or 0 for auto"
+    )  # Adam; 0 = auto_lr(width)
     lr_schedule: str = limit("linear", choices=LR_SCHEDULES)  # linear (to 0 at the budget)
     adam_eps: float = limit(1e-5, gt=0)
     max_grad_norm: float = limit(0.5, ge=0)  # 0 = no clipping
@@ -86,6 +90,12 @@ class GRPOConfig:
     def validate(self) -> None:
         """Raise a one-line ValueError naming the bad field, its value and the allowed values."""
         check_fields(self)
+        if self.num_groups * self.group_size > MAX_ROWS:
+            raise ConfigValueError(
+                "GRPOConfig", "group_size", self.group_size,
+                f"gives num_groups x group_size = {self.num_groups * self.group_size} rows, "
+                f"more than {MAX_ROWS}",
+            )  # fmt: skip
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GRPOConfig:

@@ -1,7 +1,10 @@
 """Group rollouts (rows masked once their episode ends) and vine Monte Carlo value estimates.
 
-The env runs with ``autoreset_mode="disabled"``: a row stepped past its episode end keeps simulating
-but everything it produces afterwards is masked out (mask False), so it never enters a statistic.
+The env runs with ``autoreset_mode="disabled"``: a row stepped past its episode end is masked out
+(mask False), so it never enters a statistic. An env that can skip rows (`skips_inactive_rows`,
+the generic path) gets the rows still in their episode as `step(..., active=)` and spends nothing
+on the others; one that steps the whole batch at once (the batched path) keeps simulating them.
+Either way the rows in their episode get the same steps, bit for bit.
 """
 
 from __future__ import annotations
@@ -53,6 +56,13 @@ def sample_actions(
     return u, logp, policy.to_action(u)
 
 
+def _step(env: Any, actions: np.ndarray, active: np.ndarray) -> tuple:
+    """`env.step`, telling an env that can skip rows which ones are still in their episode."""
+    if getattr(env, "skips_inactive_rows", False):
+        return env.step(actions, active=active)
+    return env.step(actions)
+
+
 def collect_rollout(
     env: Any,
     policy: GaussianPolicy,
@@ -95,7 +105,7 @@ def collect_rollout(
         u, logp, action = sample_actions(policy, obs_n, gen, autocast)
         action_np = action.double().cpu().numpy()
         action_np[done] = 0.0
-        obs, reward, terminated, truncated, info = env.step(action_np)
+        obs, reward, terminated, truncated, info = _step(env, action_np, active)
         obs_store.append(obs_n)
         u_store.append(u)
         logp_store.append(logp)
@@ -132,8 +142,11 @@ def mc_values(
     max_steps: int,
     gen: torch.Generator,
     autocast: Callable[[], Any] = contextlib.nullcontext,
+    over: np.ndarray | None = None,
 ) -> tuple[torch.Tensor, int]:
     """Monte Carlo value of each of `n_rows` states: mean discounted return of `samples` rollouts.
+
+    `over` (n_rows,) marks states whose episode was already over: not simulated, value 0.
 
     `snapshot` holds each state repeated `samples` times (rows i*K .. i*K+K-1 = state i) and is
     loaded into `vine_env` (n_rows * samples rows); continuations sample from the current policy
@@ -142,6 +155,8 @@ def mc_values(
     """
     obs = vine_env.set_state(np.arange(n_rows * samples), snapshot)
     ended_at_start = np.asarray(snapshot["elapsed"]) >= (vine_env.max_episode_steps or np.inf)
+    if over is not None:
+        ended_at_start |= np.repeat(np.asarray(over, bool), samples)
     done = ended_at_start.copy()
     ret = np.zeros(n_rows * samples)
     disc = 1.0
@@ -153,7 +168,7 @@ def mc_values(
         _, _, action = sample_actions(policy, obs_n, gen, autocast)
         action_np = action.double().cpu().numpy()
         action_np[done] = 0.0
-        obs, reward, terminated, truncated, _ = vine_env.step(action_np)
+        obs, reward, terminated, truncated, _ = _step(vine_env, action_np, ~done)
         ret += np.where(done, 0.0, disc * reward)
         steps += int((~done).sum())
         done |= np.asarray(terminated, bool) | np.asarray(truncated, bool)
@@ -191,9 +206,12 @@ def vine_values(
     for t, snap in sorted(roll.snapshots.items()):
         if t == 0 or t > steps_taken:
             continue
-        v, steps = mc_values(vine_env, policy, snap, n, samples, gamma, max_steps, gen, autocast)
-        used += steps
         active = roll.mask[:, t] if t < steps_taken else ~roll.ended
+        over = ~active.cpu().numpy()
+        v, steps = mc_values(
+            vine_env, policy, snap, n, samples, gamma, max_steps, gen, autocast, over
+        )
+        used += steps
         values[:, t] = torch.where(
             active, v.to(dev), torch.zeros((), dtype=torch.float64, device=dev)
         )

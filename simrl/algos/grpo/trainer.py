@@ -317,7 +317,7 @@ class GRPOTrainer:
             "env": None,
             "curriculum": None
             if self.env.start_states is None
-            else self.env.start_states.state_dict(),
+            else to_tensor_tree(self.env.start_states.state_dict()),
         }
         if self._branches is not None:
             with contextlib.suppress(TypeError):
@@ -349,7 +349,7 @@ class GRPOTrainer:
             if (saved is None) != (self.env.start_states is None):
                 raise ValueError("curriculum on/off differs between checkpoint and config")
             if saved is not None:
-                self.env.start_states.load_state_dict(saved)
+                self.env.start_states.load_state_dict(to_array_tree(saved))
             branches = state.get("branches")
             self._branches = None if branches is None else to_array_tree(branches)
             self._ended = None  # continuing mode without a saved env: start fresh groups

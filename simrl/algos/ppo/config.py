@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from simrl.checks import check_fields, limit
+from simrl.checks import MAX_ROWS, check_fields, limit
 
 LR_SCHEDULES: tuple[str, ...] = ("constant", "linear")
 
@@ -20,11 +20,13 @@ LR_SCHEDULES: tuple[str, ...] = ("constant", "linear")
 class PPOConfig:
     """All knobs of the SB3 PPO baseline (names follow `stable_baselines3.PPO` where one exists)."""
 
-    n_envs: int = limit(8, ge=1)  # independent envs (num_groups = n_envs, group_size = 1)
+    n_envs: int = limit(
+        8, ge=1, le=MAX_ROWS
+    )  # independent envs (num_groups = n_envs, group_size = 1)
     n_steps: int = limit(256, ge=1)  # steps per env per rollout; rollout = n_envs * n_steps
     batch_size: int = limit(64, ge=1)  # minibatch size
     n_epochs: int = limit(10, ge=1)
-    learning_rate: float = limit(3e-4, gt=0)
+    learning_rate: float = limit(3e-4, gt=0, le=10.0)
     lr_schedule: str = limit("constant", choices=LR_SCHEDULES)  # constant | linear (to 0)
     gamma: float = limit(0.99, ge=0, le=1)
     gae_lambda: float = limit(0.95, ge=0, le=1)
@@ -43,6 +45,9 @@ class PPOConfig:
     normalize_reward: bool = True  # VecNormalize reward scaling by the discounted-return std
     clip_obs: float = limit(10.0, gt=0)
     clip_reward: float = limit(10.0, gt=0)
+    # "": these fields as set; "auto": rl-zoo3's tuned entry for the run's env (-v5 -> -v4) replaces
+    # the fields it covers (simrl.algos.ppo.zoo); another value names the zoo entry itself
+    zoo: str = ""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -64,6 +69,20 @@ class PPOConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields (for run configs and summaries)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def for_env(self, env_id: str) -> PPOConfig:
+        """These settings for `env_id`: with `zoo` set, rl-zoo3's entry replaces the fields it
+        covers (a one-line ValueError naming `zoo` if the entry or the package is missing)."""
+        if not self.zoo:
+            return self
+        from simrl.algos.ppo.zoo import zoo_entry, zoo_fields
+
+        try:
+            _, entry = zoo_entry(self.zoo, env_id)
+            values, _ = zoo_fields(entry)
+            return replace(self, **values)
+        except ValueError as exc:
+            raise ValueError(f"PPOConfig.zoo={self.zoo}: {exc}") from None
 
 
 PRESETS: dict[str, PPOConfig] = {

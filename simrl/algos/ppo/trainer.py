@@ -9,6 +9,7 @@ from the same `Compute` GRPO gets.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from simrl.algos.ppo.state import (
 )
 from simrl.nn import CoreConfig
 from simrl.nn.compute import Compute
+from simrl.nn.deploy import DeployPolicy, FixedObsNorm
 from simrl.nn.meters import optimizer_state_bytes, param_count
 from simrl.nn.trees import state_mismatch, to_array_tree, to_tensor_tree
 from simrl.sim.config import EnvConfig
@@ -78,6 +80,28 @@ class PPOActor:
         actions, _ = self.policy.predict(obs.astype(np.float32), deterministic=deterministic)
         return np.asarray(actions)
 
+    def deploy_module(self) -> DeployPolicy:
+        """The deterministic action as a plain module (fixed VecNormalize statistics, the policy's
+        mean action, clipped to the action bounds as SB3's `predict` does)."""
+        norm = FixedObsNorm(self.mean, self.std, self.clip_obs) if self.norm_obs else None
+        space = self.policy.action_space
+        module = DeployPolicy(norm, SB3MeanAction(self.policy), "none", space.low, space.high)
+        return module.to(self.policy.device).eval()
+
+
+class SB3MeanAction(torch.nn.Module):
+    """Float32 observations -> the mean action of an SB3 `ActorCriticPolicy` over simrl's Core
+    (features extractor, the actor's MLP, `action_net`): its deterministic action before clipping."""
+
+    def __init__(self, policy: Any) -> None:
+        super().__init__()
+        self.core = policy.pi_features_extractor.core
+        self.latent = policy.mlp_extractor.policy_net
+        self.action_net = policy.action_net
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.action_net(self.latent(self.core(obs.float())))
+
 
 def make_actor(
     obs_space: Any,
@@ -108,6 +132,15 @@ def make_actor(
     return PPOActor(policy, trainer_state["normalizer"], algo_cfg.clip_obs)
 
 
+def ppo_settings_name(cfg: PPOConfig, env_id: str) -> str:
+    """Which PPO this is, for tables: the zoo entry it uses, or simrl's SB3 defaults."""
+    if cfg.zoo:
+        from simrl.algos.ppo.zoo import zoo_env_name
+
+        return f"rl-zoo3 tuned ({zoo_env_name(env_id) if cfg.zoo == 'auto' else cfg.zoo})"
+    return "SB3 defaults (simrl, 8 envs)"
+
+
 def _lr_schedule(cfg: PPOConfig) -> Any:
     if cfg.lr_schedule == "linear":
         lr = cfg.learning_rate
@@ -129,6 +162,7 @@ class PPOTrainer:
         total_env_steps: int = 200_000,
         vec_env_fn: Any = make_vec_env,
     ) -> None:
+        algo_cfg = algo_cfg.for_env(env_cfg.id)  # rl-zoo3's entry when `zoo` is set
         self.cfg, self.model_cfg, self.env_cfg = algo_cfg, model_cfg, env_cfg
         self.compute = compute
         self.device = str(compute.device)
@@ -173,6 +207,8 @@ class PPOTrainer:
         )
         self.iteration = 0
         self._last_return = float("nan")
+        self.nonfinite_updates = 0
+        self.nonfinite_consecutive = 0
 
     # ----------------------------------------------------------------- protocol
     @property
@@ -197,10 +233,24 @@ class PPOTrainer:
         model = self.model
         t0 = time.perf_counter()
         model._update_current_progress_remaining(model.num_timesteps, model._total_timesteps)
-        model.train()
+        before = _snapshot(model.policy)
+        try:
+            model.train()
+        except ValueError:  # NaN weights after a step: torch refuses the next distribution
+            if _all_finite(model.policy):
+                raise
         update_s = time.perf_counter() - t0
         stats = dict(model.logger.name_to_value)
         model.logger.dump(model.num_timesteps)  # clears the no-output logger
+        loss = (
+            float(stats.get("train/loss", float("nan"))) if _all_finite(model.policy) else math.nan
+        )
+        if not (math.isfinite(loss) and _all_finite(model.policy)):
+            _restore(model.policy, before)  # a non-finite update is undone and counted
+            self.nonfinite_updates += 1
+            self.nonfinite_consecutive += 1
+        else:
+            self.nonfinite_consecutive = 0
         self.iteration += 1
         if self._tracker.returns:
             self._last_return = float(np.mean(self._tracker.returns))
@@ -225,6 +275,9 @@ class PPOTrainer:
             "explained_variance": float(stats.get("train/explained_variance", float("nan"))),
             "std": float(stats.get("train/std", float("nan"))),
             "lr": float(model.policy.optimizer.param_groups[0]["lr"]),
+            "loss": loss,
+            "nonfinite_updates": float(self.nonfinite_updates),
+            "nonfinite_consecutive": float(self.nonfinite_consecutive),
             **(self._terms.pop() if self._terms is not None else {}),
             **(starts.metrics() if (starts := self._start_states()) is not None else {}),
         }
@@ -250,6 +303,7 @@ class PPOTrainer:
             "params_trainable": param_count(policy),
             "optimizer_state_bytes": optimizer_state_bytes(policy.optimizer),
             "samples_per_update": self.samples_per_update,
+            "ppo_settings": ppo_settings_name(self.cfg, self.env_cfg.id),
             **self.plan.as_dict(),
         }
 
@@ -279,6 +333,8 @@ class PPOTrainer:
                 "n_updates": int(model._n_updates),
                 "progress_remaining": float(model._current_progress_remaining),
                 "last_return": self._last_return,
+                "nonfinite_updates": self.nonfinite_updates,
+                "nonfinite_consecutive": self.nonfinite_consecutive,
             },
         }
 
@@ -307,6 +363,8 @@ class PPOTrainer:
         model._n_updates = int(counters["n_updates"])
         model._current_progress_remaining = float(counters["progress_remaining"])
         self._last_return = float(counters["last_return"])
+        self.nonfinite_updates = int(counters.get("nonfinite_updates", 0))
+        self.nonfinite_consecutive = int(counters.get("nonfinite_consecutive", 0))
         load_rng_state(state["rng"])
 
     def close(self) -> None:
@@ -316,3 +374,20 @@ class PPOTrainer:
 
 # the registry's factory: the constructor already has the `make_trainer` signature
 make_trainer = PPOTrainer
+
+
+def _snapshot(policy: Any) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Copies of the policy's weights and optimizer state, to undo a non-finite update."""
+    import copy
+
+    weights = {k: v.detach().clone() for k, v in policy.state_dict().items()}
+    return weights, copy.deepcopy(policy.optimizer.state_dict())
+
+
+def _restore(policy: Any, snap: tuple[dict[str, torch.Tensor], dict[str, Any]]) -> None:
+    policy.load_state_dict(snap[0])
+    policy.optimizer.load_state_dict(snap[1])
+
+
+def _all_finite(policy: Any) -> bool:
+    return all(bool(torch.isfinite(p).all()) for p in policy.parameters())

@@ -130,6 +130,16 @@ class CubeTask(ArmTask):
     def cube_pos(self) -> np.ndarray:
         return self.qpos[:, self.cube_q : self.cube_q + 3]
 
+    has_goal = True
+    goal_marker_offset = np.zeros(3)  # goal marker position - goal
+
+    def achieved_goal(self) -> np.ndarray:
+        return self.cube_pos().copy()
+
+    def set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
+        self.episode_state["goal"][rows] = goal
+        self.set_goal_marker(rows, goal + self.goal_marker_offset)
+
     def cube_obs(self, grip: np.ndarray) -> np.ndarray:
         """(n, 22): cube pos (3), quat (4), lin vel (3), ang vel (3), cube - grip (3),
         goal (3), goal - cube (3)."""

@@ -47,6 +47,7 @@ class PushTask(CubeTask):
     """Push the cube to a goal on the table (see the module docstring)."""
 
     goal_stage = "push"
+    goal_marker_offset = np.array([0.0, 0.0, -(CUBE_HALF - 0.001)])  # the marker on the table
     id = "simrl/Push-v0"
     xml = "push.xml"
     max_episode_steps = 100
@@ -63,7 +64,7 @@ class PushTask(CubeTask):
         xy = self.draw_table_xy(cube[:, :2], rng)
         goal = np.concatenate([xy, np.full((len(rows), 1), CUBE_HALF)], axis=1)
         self.episode_state["goal"][rows] = goal
-        self.set_goal_marker(rows, goal - (0.0, 0.0, CUBE_HALF - 0.001))
+        self.set_goal_marker(rows, goal + self.goal_marker_offset)
 
     def push_point(self, cube: np.ndarray) -> np.ndarray:
         """Where the grip point should be to push the cube towards the goal (n, 3)."""

@@ -1,0 +1,541 @@
+"""Adaptive start states: an archive of exact snapshots, started where groups learn most.
+
+With a binary outcome, a group of G rollouts from one start state carries gradient only if it
+mixes successes and failures, which is likely when the policy's success rate p from that state is
+intermediate (the chance grows with p (1 - p)). `AdaptiveStarts` keeps an archive of candidate
+start states (exact `GroupEnv.get_state` snapshots) with success counts, and re-seeds groups from
+it by weight
+
+    w = (4 p (1 - p)) ** sharpness + explore / sqrt(1 + visits),   p = (s + a) / (n + 2 a)
+
+(s successes in n episodes, Beta(a, a) prior `prior`; a group of G is G episodes; counts past
+`memory` episodes are scaled down so p follows the improving policy). A share `reset_frac` of the
+groups always starts from the task's own resets. Candidates come from
+
+- demonstrations (`demo`): every state of the few demos given, up to each demo's first step of
+  lasting success (a reverse curriculum emerges: the states just before a demo's success are
+  learned first, then earlier ones become intermediate);
+- the task's own resets (`reset`): a reset-started group that succeeded at least once is kept,
+  with its counts (so resets of intermediate difficulty are revisited);
+- the policy's own rollouts (`rollout`): every `trail_every` steps the env keeps a snapshot of
+  each tracked row; when a row ends solved from a start that is not yet easy (a task reset, or
+  an archive state whose success rate was below one half), the snapshots of one
+  solved row of the group become candidates with one success in one episode (new
+  demonstrations, of configurations the demos never showed).
+
+When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
+first on ties). Inspirations: Florensa et al. 2017 (goals of intermediate difficulty), RFCL (Tao et
+al. 2024, reverse-forward curriculum from few demos), DAPO's dynamic sampling (equal-reward groups
+carry no gradient).
+
+The env (`simrl.sim.group_base.GroupEnv`) drives it: `draw` when groups are re-seeded,
+`track_resets` for the groups that start from the task's resets, `record_trail` along episodes and
+`report` at each tracked episode's end (final-step success, the evaluation convention). Both
+learners train through the env, so GRPO's groups and PPO's SB3 adapter use the same sampler;
+evaluation envs never get start states. Its state (`state_dict`) is arrays and plain values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simrl.sim.start_states import CurriculumConfig, StartBank, StartStates, _flatten, _unflatten
+
+SOURCES = ("demo", "reset", "rollout", "hindsight")
+P_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the logged histogram of success rates
+
+
+# ------------------------------------------------------------------------- snapshot trees
+def _strip(snap: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in snap.items() if k != "env_id"}
+
+
+def _take(tree: Any, index: np.ndarray, n: int) -> Any:
+    """Rows `index` of a snapshot tree whose arrays have `n` rows."""
+    if isinstance(tree, dict):
+        return {k: _take(v, index, n) for k, v in tree.items()}
+    if isinstance(tree, np.ndarray) and tree.ndim and len(tree) == n:
+        return tree[index]
+    if isinstance(tree, list) and len(tree) == n:
+        return [tree[i] for i in np.asarray(index).tolist()]
+    return tree
+
+
+def _concat(a: Any, b: Any, na: int, nb: int) -> Any:
+    """Rows of tree `b` (nb rows) after those of `a` (na rows)."""
+    if isinstance(a, dict):
+        return {k: _concat(a[k], b[k], na, nb) for k in a}
+    if isinstance(a, np.ndarray) and a.ndim and len(a) == na:
+        return np.concatenate([a, np.asarray(b)])
+    if isinstance(a, list) and len(a) == na:
+        return a + list(b)
+    return a
+
+
+class Rows:
+    """A growable table of snapshot rows (a tree of arrays with one leading dimension)."""
+
+    def __init__(self) -> None:
+        self.tree: dict[str, Any] | None = None
+        self.n = 0
+
+    def add(self, snap: dict[str, Any], count: int) -> None:
+        snap = _strip(snap)
+        self.tree = snap if self.tree is None else _concat(self.tree, snap, self.n, count)
+        self.n += count
+
+    def take(self, index: np.ndarray) -> dict[str, Any]:
+        assert self.tree is not None
+        return _take(self.tree, np.asarray(index, np.int64), self.n)
+
+    def keep(self, mask: np.ndarray) -> None:
+        if self.tree is not None:
+            self.tree = _take(self.tree, np.flatnonzero(mask), self.n)
+        self.n = int(np.count_nonzero(mask))
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {} if self.tree is None else _flatten(self.tree)
+
+    @classmethod
+    def from_state(cls, flat: dict[str, Any], n: int) -> Rows:
+        rows = cls()
+        if flat:
+            rows.tree = _unflatten({k: np.asarray(v) for k, v in flat.items()})
+        rows.n = int(n)
+        return rows
+
+
+# ---------------------------------------------------------------------------------- archive
+class Archive:
+    """Candidate start states with their success counts; ids (`uid`) are never reused."""
+
+    def __init__(self, env_id: str | None, options: dict[str, Any] | None) -> None:
+        self.env_id = env_id
+        self.options = None if options is None else dict(sorted(options.items()))
+        self.rows = Rows()
+        self.uid = np.zeros(0, np.int64)
+        self.source = np.zeros(0, np.int64)  # index into SOURCES
+        self.succ = np.zeros(0, np.float64)  # (faded) successes
+        self.trials = np.zeros(0, np.float64)  # (faded) episodes
+        self.visits = np.zeros(0, np.int64)  # groups reported
+        self.goal: np.ndarray | None = None  # (K, goal_dim) hindsight goals, NaN rows: none
+
+    def __len__(self) -> int:
+        return len(self.uid)
+
+    def check(self, env_id: str, options: dict[str, Any]) -> None:
+        """Refuse (one line) demonstrations of another env id or options; an archive without
+        demonstrations takes the env's."""
+        options = dict(sorted(options.items()))
+        if self.env_id is None:
+            self.env_id, self.options = env_id, options
+            return
+        StartBank(self.env_id, self.options or {}, {}, [], [], []).check(env_id, options)
+
+    def add(
+        self,
+        snap: dict[str, Any],
+        uids: np.ndarray,
+        source: str,
+        succ: Any,
+        trials: Any,
+        goal: np.ndarray | None = None,
+    ) -> None:
+        """Candidates `uids` (snapshot rows `snap`) with their counts and, for hindsight start
+        states, the goal that replaces the snapshot's."""
+        k = len(uids)
+        if goal is not None and self.goal is None:
+            self.goal = np.full((len(self), np.shape(goal)[-1]), np.nan)
+        if self.goal is not None:
+            rows = np.full((k, self.goal.shape[1]), np.nan) if goal is None else goal
+            self.goal = np.concatenate([self.goal, np.broadcast_to(rows, (k, self.goal.shape[1]))])
+        self.rows.add(snap, k)
+        self.uid = np.concatenate([self.uid, np.asarray(uids, np.int64)])
+        self.source = np.concatenate([self.source, np.full(k, SOURCES.index(source))])
+        self.succ = np.concatenate([self.succ, np.broadcast_to(np.asarray(succ, float), k)])
+        self.trials = np.concatenate([self.trials, np.broadcast_to(np.asarray(trials, float), k)])
+        self.visits = np.concatenate([self.visits, np.zeros(k, np.int64)])
+
+    def keep(self, mask: np.ndarray) -> None:
+        self.rows.keep(mask)
+        for name in ("uid", "source", "succ", "trials", "visits"):
+            setattr(self, name, getattr(self, name)[mask])
+        if self.goal is not None:
+            self.goal = self.goal[mask]
+
+    def slots(self, uids: np.ndarray) -> np.ndarray:
+        """Archive positions of `uids` (-1 for ids no longer held)."""
+        uids = np.asarray(uids, np.int64)
+        if not len(self.uid):
+            return np.full(len(uids), -1, np.int64)
+        order = np.argsort(self.uid)
+        pos = np.minimum(np.searchsorted(self.uid[order], uids), len(order) - 1)
+        return np.where(self.uid[order[pos]] == uids, order[pos], -1)
+
+    def take(self, uids: np.ndarray) -> dict[str, Any]:
+        """A `set_state` snapshot of the candidates `uids` (repeats allowed; all held)."""
+        slots = self.slots(np.asarray(uids, np.int64))
+        assert (slots >= 0).all(), "drawn start states are held"
+        snap = {**self.rows.take(slots), "env_id": self.env_id}
+        if self.goal is not None:
+            snap["goal"] = self.goal[slots]
+        return snap
+
+
+# ---------------------------------------------------------------------------------- sampler
+class AdaptiveStarts(StartStates):
+    """Start groups where their success is intermediate (see the module docstring)."""
+
+    tracks_resets = True
+
+    def __init__(
+        self,
+        demos: StartBank | None,
+        *,
+        reset_frac: float = 0.25,
+        capacity: int = 2048,
+        prior: float = 0.5,
+        sharpness: float = 2.0,
+        explore: float = 0.05,
+        memory: int = 64,
+        trail_every: int = 10,
+        hindsight: bool = True,
+        hindsight_move: float = 0.05,
+    ) -> None:
+        env_id = None if demos is None else demos.env_id
+        self.bank = Archive(env_id, None if demos is None else demos.options)
+        self.prob = 1.0 - float(reset_frac)
+        self.capacity, self.prior, self.sharpness = int(capacity), float(prior), float(sharpness)
+        self.explore, self.memory, self.trail_every = float(explore), int(memory), int(trail_every)
+        self.next_uid = 0
+        self.pending = Rows()  # start states of reset-started groups in flight
+        self.pending_uid = np.zeros(0, np.int64)
+        self.pending_row = np.zeros(0, np.int64)  # the group's first env row
+        self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
+        self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
+        self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
+        self.start_ach: np.ndarray | None = None  # ... and their achieved goals at the start
+        self.trail = Rows()  # snapshots along tracked episodes in flight
+        self.trail_row = np.zeros(0, np.int64)  # env row of each trail snapshot
+        self._clear_stats()
+        self.drawn = self.seeded = 0
+        if demos is not None and len(demos):  # up to each demo's success: later ones are solved
+            rows = np.flatnonzero(demos.step <= demos.solved_at[demos.demo])
+            if len(demos) > self.capacity:  # evenly spaced states of the demos
+                rows = rows[np.linspace(0, len(rows) - 1, self.capacity).round().astype(np.int64)]
+            self.bank.add(_strip(demos.take(rows)), self._new_uids(len(rows)), "demo", 0.0, 0.0)
+
+    @classmethod
+    def from_config(cls, cfg: CurriculumConfig, demos: StartBank | None) -> AdaptiveStarts:
+        """The sampler of a `curriculum=adaptive` config with its demonstrations (or None)."""
+        return cls(
+            demos,
+            reset_frac=cfg.reset_frac,
+            capacity=cfg.capacity,
+            prior=cfg.prior,
+            sharpness=cfg.sharpness,
+            explore=cfg.explore,
+            memory=cfg.memory,
+            trail_every=cfg.trail_every,
+            hindsight=cfg.hindsight,
+            hindsight_move=cfg.hindsight_move,
+        )
+
+    def _new_uids(self, n: int) -> np.ndarray:
+        uids = np.arange(self.next_uid, self.next_uid + n, dtype=np.int64)
+        self.next_uid += n
+        return uids
+
+    def _clear_stats(self) -> None:
+        self.groups = self.mixed = 0  # reported groups of more than one row, mixed outcomes
+        self.reset_eps = self.reset_succ = 0  # episodes from the task's own resets
+        self.archive_eps = self.archive_succ = 0  # episodes from archive states
+        self.added = np.zeros(len(SOURCES), np.int64)
+
+    # ------------------------------------------------------------------ weights
+    def success_rate(self) -> np.ndarray:
+        """Posterior-mean success rate of every candidate."""
+        a = self.prior
+        return (self.bank.succ + a) / (self.bank.trials + 2 * a)
+
+    def weights(self) -> np.ndarray:
+        """Sampling weight of every candidate (see the module docstring)."""
+        p = self.success_rate()
+        signal = (4.0 * p * (1.0 - p)) ** self.sharpness
+        return signal + self.explore / np.sqrt(1.0 + self.bank.visits)
+
+    # ------------------------------------------------------------------ env hooks
+    def active_prob(self) -> float:
+        return self.prob if len(self.bank) else 0.0
+
+    def pick(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        w = self.weights()
+        return self.bank.uid[rng.choice(len(w), size=n, p=w / w.sum())]
+
+    def track_resets(
+        self, env_rows: np.ndarray, snap: dict[str, Any], achieved: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Ids for the start states `snap` of groups re-seeded from the task's own resets (one
+        env row of each group: `env_rows`; `achieved`: their achieved goals, if any)."""
+        k = len(env_rows)
+        if achieved is not None:
+            old = self.pending_achieved
+            achieved = np.asarray(achieved, np.float64)
+            if old is None:
+                old = np.zeros((self.pending.n, achieved.shape[1]))
+            self.pending_achieved = np.concatenate([old, achieved])
+        uids = self._new_uids(k)
+        self.pending.add(snap, k)
+        self.pending_uid = np.concatenate([self.pending_uid, uids])
+        self.pending_row = np.concatenate([self.pending_row, np.asarray(env_rows, np.int64)])
+        return uids
+
+    def started(self, env_rows: np.ndarray, achieved: np.ndarray | None) -> None:
+        """Groups (first env rows `env_rows`) started from archive states whose achieved goals
+        are `achieved` (kept for hindsight start states)."""
+        if achieved is None or not self.hindsight:
+            return
+        achieved = np.asarray(achieved, np.float64)
+        old = self.start_ach if self.start_ach is not None else np.zeros((0, achieved.shape[1]))
+        self.start_ach = np.concatenate([old, achieved])
+        self.start_row = np.concatenate([self.start_row, np.asarray(env_rows, np.int64)])
+
+    def _drop_pending(self, keep: np.ndarray) -> None:
+        if not keep.all():
+            self.pending.keep(keep)
+            self.pending_uid = self.pending_uid[keep]
+            self.pending_row = self.pending_row[keep]
+            if self.pending_achieved is not None:
+                self.pending_achieved = self.pending_achieved[keep]
+
+    def record_trail(self, env_rows: np.ndarray, uids: np.ndarray, snap: dict[str, Any]) -> None:
+        """Snapshots of tracked rows mid-episode (kept until the rows' episodes end)."""
+        self.trail.add(snap, len(env_rows))
+        self.trail_row = np.concatenate([self.trail_row, np.asarray(env_rows, np.int64)])
+
+    def forget(self, env_rows: np.ndarray) -> None:
+        if len(self.start_row):
+            keep = ~np.isin(self.start_row, env_rows)
+            self.start_row = self.start_row[keep]
+            self.start_ach = None if self.start_ach is None else self.start_ach[keep]
+        if self.pending.n:
+            self._drop_pending(~np.isin(self.pending_row, env_rows))
+        if self.trail.n:
+            keep = ~np.isin(self.trail_row, env_rows)
+            if not keep.all():
+                self.trail.keep(keep)
+                self.trail_row = self.trail_row[keep]
+
+    def report(
+        self,
+        rows: np.ndarray,
+        success: np.ndarray,
+        env_rows: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+        achieved: np.ndarray | None = None,
+    ) -> None:
+        """Tracked episodes (start ids `rows`) ended with final-step `success` (and achieved goals
+        `achieved`): update counts, keep informative reset starts, the trails of solved rows and
+        hindsight start states, evict past `capacity`."""
+        rows = np.asarray(rows, np.int64)
+        success = np.asarray(success, bool)
+        env_rows = np.arange(len(rows)) if env_rows is None else np.asarray(env_rows, np.int64)
+        groups = env_rows if groups is None else np.asarray(groups, np.int64)
+        for g in np.unique(groups):
+            at = np.flatnonzero(groups == g)
+            ach = None if achieved is None else np.asarray(achieved, np.float64)[at]
+            self._report_group(int(rows[at[0]]), success[at], env_rows[at], ach)
+        self.forget(env_rows)
+        self._evict()
+
+    def _report_group(
+        self, uid: int, success: np.ndarray, env_rows: np.ndarray, achieved: np.ndarray | None
+    ) -> None:
+        k, m = int(success.sum()), len(success)
+        if m > 1:
+            self.groups += 1
+            self.mixed += int(0 < k < m)
+        slot = int(self.bank.slots(np.array([uid]))[0])
+        pend = np.flatnonzero(self.pending_uid == uid)
+        # a solved row's trail is worth keeping when its start is not yet easy: the task's
+        # reset (new configurations), or an archive state of success rate below one half
+        hard = pend.size > 0 or (slot >= 0 and self.success_rate()[slot] < 0.5)
+        if pend.size:  # a group from the task's own reset
+            self.reset_eps += m
+            self.reset_succ += k
+            snap = self.pending.take(pend[:1])
+            start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
+            self._drop_pending(self.pending_uid != uid)
+            if k:
+                self.bank.add(snap, np.array([uid]), "reset", float(k), float(m))
+                self.added[SOURCES.index("reset")] += 1
+            elif self.hindsight and achieved is not None and start is not None:
+                self._add_hindsight(snap, start, achieved, env_rows)
+        elif slot >= 0:
+            if not k and achieved is not None and self.start_ach is not None:
+                at = np.flatnonzero(self.start_row == env_rows.min())
+                if at.size:
+                    snap = self.bank.take(np.array([uid]))
+                    snap = {n: v for n, v in snap.items() if n not in ("env_id", "goal")}
+                    self._add_hindsight(snap, self.start_ach[at[0]], achieved, env_rows)
+            self.archive_eps += m
+            self.archive_succ += k
+            b = self.bank
+            b.succ[slot] += k
+            b.trials[slot] += m
+            b.visits[slot] += 1
+            if b.trials[slot] > self.memory:  # fade old evidence
+                scale = self.memory / b.trials[slot]
+                b.succ[slot] *= scale
+                b.trials[slot] *= scale
+        if k and hard and self.trail.n:  # the states along one solved row become candidates
+            row = env_rows[np.flatnonzero(success)[0]]
+            at = np.flatnonzero(self.trail_row == row)
+            if not pend.size:  # from an archive state: only the first (the hardest) one
+                at = at[:1]
+            if at.size:
+                # each state carries its evidence: one episode that passed it ended solved
+                self.bank.add(self.trail.take(at), self._new_uids(at.size), "rollout", 1.0, 1.0)
+                self.added[SOURCES.index("rollout")] += at.size
+
+    def _add_hindsight(
+        self, start_snap: dict[str, Any], start: np.ndarray, achieved: np.ndarray, env_rows: Any
+    ) -> None:
+        """A failed group: the row that moved the object furthest (at least `hindsight_move`)
+        solved the goal where the object ended, so the group's start state with that goal is a
+        start state with one success."""
+        moved = np.linalg.norm(achieved - start, axis=1)
+        j = int(np.argmax(moved))
+        if moved[j] < self.hindsight_move:
+            return
+        goal = np.asarray(achieved[j], np.float64)[None]
+        self.bank.add(_strip(start_snap), self._new_uids(1), "hindsight", 1.0, 1.0, goal=goal)
+        self.added[SOURCES.index("hindsight")] += 1
+
+    def _evict(self) -> None:
+        extra = len(self.bank) - self.capacity
+        if extra <= 0:
+            return
+        order = np.lexsort((self.bank.uid, self.weights()))  # lowest weight, then oldest, first
+        keep = np.ones(len(self.bank), bool)
+        keep[order[:extra]] = False
+        self.bank.keep(keep)
+
+    # ------------------------------------------------------------------ reporting and state
+    def metrics(self) -> dict[str, float]:
+        """Archive size by source, success-rate quantiles and histogram, informative share."""
+        seeded = self.seeded
+        out = super().metrics()
+        out["curriculum/reset_frac"] = 1.0 - out["curriculum/bank_frac"] if seeded else 0.0
+        b = self.bank
+        out["curriculum/archive_size"] = float(len(b))
+        for i, name in enumerate(SOURCES):
+            out[f"curriculum/archive_{name}"] = float(np.count_nonzero(b.source == i))
+            out[f"curriculum/added_{name}"] = float(self.added[i])
+        visited = b.trials > 0
+        p = self.success_rate()[visited]
+        for q in (10, 50, 90):
+            out[f"curriculum/p_q{q}"] = float(np.percentile(p, q)) if p.size else float("nan")
+        hist = np.histogram(p, bins=P_BINS)[0] if p.size else np.zeros(len(P_BINS) - 1)
+        for i, count in enumerate(hist):
+            out[f"curriculum/p_hist{i}"] = float(count) / max(p.size, 1)
+        out["curriculum/visited_frac"] = float(visited.mean()) if len(b) else 0.0
+        out["curriculum/informative_frac"] = (
+            self.mixed / self.groups if self.groups else float("nan")
+        )
+        out["curriculum/reset_success"] = (
+            self.reset_succ / self.reset_eps if self.reset_eps else float("nan")
+        )
+        out["curriculum/archive_success"] = (
+            self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
+        )
+        self._clear_stats()
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        """Arrays and plain values only (the archive, counts, states in flight)."""
+        b = self.bank
+        return {
+            "kind": "adaptive",
+            "env_id": b.env_id,
+            "options": json_options(b.options),
+            "next_uid": self.next_uid,
+            "archive": b.rows.state(),
+            "archive_n": len(b),
+            "uid": b.uid.copy(),
+            "source": b.source.copy(),
+            "succ": b.succ.copy(),
+            "trials": b.trials.copy(),
+            "visits": b.visits.copy(),
+            "pending": self.pending.state(),
+            "pending_uid": self.pending_uid.copy(),
+            "pending_row": self.pending_row.copy(),
+            "pending_achieved": _or_empty(self.pending_achieved),
+            "goal": _or_empty(b.goal),
+            "start_row": self.start_row.copy(),
+            "start_ach": _or_empty(self.start_ach),
+            "trail": self.trail.state(),
+            "trail_row": self.trail_row.copy(),
+            "stats": np.array(
+                [
+                    self.groups,
+                    self.mixed,
+                    self.reset_eps,
+                    self.reset_succ,
+                    self.archive_eps,
+                    self.archive_succ,
+                    self.drawn,
+                    self.seeded,
+                    *self.added.tolist(),
+                ],
+                np.int64,
+            ),  # fmt: skip
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("kind") != "adaptive":
+            raise ValueError(
+                f"curriculum state is not of curriculum=adaptive ({state.get('kind')!r})"
+            )
+        b = self.bank
+        if b.env_id is not None and state["env_id"] != b.env_id:
+            raise ValueError(
+                f"curriculum state is of {state['env_id']!r}, this env is {b.env_id!r}"
+            )
+        b.env_id = state["env_id"]
+        b.options = None if state["options"] is None else dict(state["options"])
+        self.next_uid = int(state["next_uid"])
+        b.rows = Rows.from_state(state["archive"], int(state["archive_n"]))
+        for name in ("uid", "source", "succ", "trials", "visits"):
+            setattr(b, name, np.asarray(state[name]).copy())
+        self.pending = Rows.from_state(state["pending"], len(state["pending_uid"]))
+        self.pending_uid = np.asarray(state["pending_uid"], np.int64).copy()
+        self.pending_row = np.asarray(state["pending_row"], np.int64).copy()
+        self.pending_achieved = _or_none(state["pending_achieved"])
+        b.goal = _or_none(state["goal"])
+        self.start_row = np.asarray(state["start_row"], np.int64).copy()
+        self.start_ach = _or_none(state["start_ach"])
+        self.trail = Rows.from_state(state["trail"], len(state["trail_row"]))
+        self.trail_row = np.asarray(state["trail_row"], np.int64).copy()
+        stats = np.asarray(state["stats"]).tolist()
+        (self.groups, self.mixed, self.reset_eps, self.reset_succ, self.archive_eps,
+         self.archive_succ, self.drawn, self.seeded) = (int(x) for x in stats[:8])  # fmt: skip
+        self.added = np.asarray(stats[8:], np.int64)
+
+
+def _or_empty(x: np.ndarray | None) -> np.ndarray:
+    return np.zeros((0, 0)) if x is None else x.copy()
+
+
+def _or_none(x: Any) -> np.ndarray | None:
+    x = np.asarray(x, np.float64)
+    return None if x.shape == (0, 0) else x.copy()
+
+
+def json_options(options: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Task options as plain values (a checkpoint holds no numpy scalars)."""
+    if options is None:
+        return None
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in options.items()}

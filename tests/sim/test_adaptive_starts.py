@@ -1,0 +1,333 @@
+"""Adaptive start states, recorded demonstrations and the outcome reward.
+
+References: a toy archive with known success rates (the sampler must prefer p near one half over
+p near 0 or 1, and draw the task's resets at `reset_frac`); a recording's replay against the same
+actions played directly; the env's own `info["is_success"]` for the outcome reward.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from simrl.nn.trees import to_array_tree, to_tensor_tree
+from simrl.sim import make_group_env
+from simrl.sim.adaptive_starts import AdaptiveStarts
+from simrl.sim.config import EnvConfig
+from simrl.sim.make import make_training_env
+from simrl.sim.recordings import (
+    load_recording,
+    record_recording,
+    replay_recording,
+    save_recording,
+)
+from simrl.sim.start_states import CurriculumConfig, StartBank
+from simrl.sim.tasks.scripted import scripted_policy
+
+TESTS = Path(__file__).resolve().parents[1]
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))  # the testenvs package
+
+from testenvs.goal_point import GOAL_POINT_ID  # noqa: E402
+
+PUSH = "simrl/Push-v0"
+GOAL_POINT = f"testenvs.goal_point:{GOAL_POINT_ID}"
+ADAPTIVE = {"name": "adaptive", "demos": 3, "trail_every": 10}
+
+
+def _toy_bank(rates: np.ndarray) -> StartBank:
+    """One one-state 'demo' per success rate (solved at step 0: every state is kept)."""
+    k = len(rates)
+    states = {"elapsed": np.zeros(k, np.int64), "obs": np.arange(k, dtype=float)[:, None]}
+    return StartBank("toy", {}, states, np.arange(k), np.zeros(k), np.zeros(k))
+
+
+def test_sampler_concentrates_on_intermediate_success_and_keeps_resets():
+    """Ten candidates of each true success rate 0, 0.02, 0.5, 0.98, 1 (uniform would draw 20% at
+    0.5): after a warm-up most archive draws go to p = 0.5, and the task's resets are drawn at
+    `reset_frac` (binomial tolerance, 4 sigma)."""
+    rates = np.repeat([0.0, 0.02, 0.5, 0.98, 1.0], 10)
+    starts = AdaptiveStarts(_toy_bank(rates), reset_frac=0.3, trail_every=0)
+    starts.bank.check("toy", {})
+    rng, outcomes = np.random.default_rng(0), np.random.default_rng(1)
+    G, n = 8, 32
+    draws, resets = [], 0
+    for it in range(150):
+        uids = starts.draw(rng, n)
+        resets += int((uids < 0).sum())
+        picked = uids[uids >= 0]
+        if it >= 50:
+            draws.append(picked)
+        success = outcomes.uniform(size=(len(picked), G)) < rates[picked][:, None]
+        groups = np.repeat(np.arange(len(picked)), G)
+        starts.report(np.repeat(picked, G), success.ravel(), groups=groups)
+    drawn = np.concatenate(draws)
+    assert (rates[drawn] == 0.5).mean() > 0.6
+    total = 150 * n
+    assert abs(resets / total - 0.3) < 4 * np.sqrt(0.3 * 0.7 / total)
+    p = starts.success_rate()
+    assert abs(p[rates == 0.5].mean() - 0.5) < 0.15 and (p[rates == 0.0] < 0.1).all()
+    m = starts.metrics()
+    assert m["curriculum/archive_size"] == 50 and 0 < m["curriculum/informative_frac"] < 1
+
+
+def test_archive_grows_from_resets_and_solved_rollouts_and_evicts_past_capacity():
+    """A reset-started group that succeeds is kept with its counts; the snapshots along a solved
+    row become candidates; the archive never holds more than `capacity`."""
+    rates = np.zeros(4)
+    starts = AdaptiveStarts(_toy_bank(rates), reset_frac=0.5, capacity=6, trail_every=5)
+    snap = {"elapsed": np.array([0, 0]), "obs": np.array([[10.0], [11.0]])}
+    uids = starts.track_resets(np.array([0, 4]), snap)  # two groups of 4 rows: rows 0-3, 4-7
+    trail = {"elapsed": np.array([5, 5]), "obs": np.array([[20.0], [21.0]])}
+    starts.record_trail(np.array([1, 5]), np.repeat(uids, 1), trail)
+    rows = np.arange(8)
+    success = np.array([0, 1, 0, 0, 0, 0, 0, 0], bool)  # group 0 mixed, group 1 all fail
+    starts.report(np.repeat(uids, 4), success, env_rows=rows, groups=rows // 4)
+    b = starts.bank
+    assert len(b) == 6  # 4 demo states + the mixed reset start + the solved row's trail state
+    kept = b.take(np.array([uids[0]]))
+    assert kept["obs"][0, 0] == 10.0 and b.succ[b.slots(np.array([uids[0]]))[0]] == 1
+    assert 20.0 in b.rows.tree["obs"][:, 0] and 21.0 not in b.rows.tree["obs"][:, 0]
+    assert starts.pending.n == 0 and starts.trail.n == 0
+    more = starts.track_resets(np.array([0]), {"elapsed": np.array([0]), "obs": np.array([[12.0]])})
+    starts.report(np.repeat(more, 4), np.ones(4, bool), env_rows=rows[:4], groups=rows[:4] // 4)
+    assert len(b) == 6  # capacity: the lowest weight (all-success, then oldest) left
+
+
+def test_env_tracks_groups_and_evaluation_never_draws_from_the_archive():
+    """Through a Push env: archive-started groups copy one archive state to all G rows, reset
+    groups are tracked, bank episodes are reported; an evaluation env has no start states."""
+    cfg = EnvConfig(id=PUSH, curriculum=CurriculumConfig(**ADAPTIVE, reset_frac=0.5))
+    env = make_training_env(cfg, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    starts = env.start_states
+    assert isinstance(starts, AdaptiveStarts) and len(starts.bank) > 0
+    archive_obs = starts.bank.rows.tree["obs"]
+    obs, _ = env.reset(seed=1)
+    for g in range(8):
+        assert (obs[2 * g] == obs[2 * g + 1]).all()
+    from_archive = [(archive_obs == obs[2 * g]).all(axis=1).any() for g in range(8)]
+    assert any(from_archive) and not all(from_archive)
+    assert starts.pending.n == 8 - sum(from_archive)
+    policy = scripted_policy(PUSH)
+    for _ in range(100):
+        obs, *_ = env.step(policy(obs))
+    m = starts.metrics()
+    assert m["curriculum/reset_success"] >= 0.5  # the scripted pusher solves its resets
+    assert m["curriculum/added_reset"] + m["curriculum/added_rollout"] > 0
+    env.close()
+    from simrl.runs.evaluate import make_eval_env
+
+    eval_env = make_eval_env(make_group_env, cfg, 8, seed=5)
+    assert eval_env.start_states is None and not eval_env.outcome_reward
+    eval_obs, _ = eval_env.reset(seed=5)
+    assert (eval_env.elapsed_steps == 0).all()
+    assert not (archive_obs[None] == eval_obs[:, None]).all(axis=2).any()
+
+
+def test_ppo_adapter_resets_draw_from_the_same_sampler():
+    from simrl.algos.ppo.env import make_vec_env
+
+    cfg = EnvConfig(id=PUSH, curriculum=CurriculumConfig(**ADAPTIVE, reset_frac=0.0))
+    venv, group_env = make_vec_env(cfg, n_envs=4, seed=0)
+    starts = group_env.start_states
+    assert isinstance(starts, AdaptiveStarts)
+    archive_obs = starts.bank.rows.tree["obs"].copy()
+    obs = venv.reset()
+    assert all((archive_obs == o).all(axis=1).any() for o in obs)
+    ended = np.zeros(4, bool)
+    for _ in range(100):
+        venv.step_async(np.zeros((4, 3)))
+        obs, _, done, _ = venv.step_wait()
+        for i in np.flatnonzero(done):
+            ended[i] = True
+            assert (starts.bank.rows.tree["obs"] == obs[i]).all(axis=1).any()
+    assert ended.all() and starts.metrics()["curriculum/bank_frac"] == 1.0
+    venv.close()
+
+
+def test_sampler_state_round_trips_through_a_weights_only_checkpoint(tmp_path):
+    """Saved mid-episode (pending resets and trails) and restored: the next draws, reports and
+    archive are the same as the original's."""
+    cfg = EnvConfig(id=PUSH, curriculum=CurriculumConfig(**ADAPTIVE, reset_frac=0.5))
+
+    def play(env, steps, seed=None):
+        obs = env.reset(seed=seed)[0] if seed is not None else env._obs.copy()
+        policy = scripted_policy(PUSH)
+        for _ in range(steps):
+            obs, *_ = env.step(policy(obs))
+        return obs
+
+    a = make_training_env(cfg, num_groups=4, group_size=2, seed=0, autoreset_mode="next_step")
+    play(a, 130, seed=2)
+    path = tmp_path / "state.pt"
+    torch.save(to_tensor_tree(a.state_dict()), path)
+    b = make_training_env(cfg, num_groups=4, group_size=2, seed=7, autoreset_mode="next_step")
+    b.load_state_dict(to_array_tree(torch.load(path, weights_only=True)))
+    obs_a, obs_b = play(a, 120), play(b, 120)
+    np.testing.assert_array_equal(obs_a, obs_b)
+    np.testing.assert_array_equal(a.start_states.bank.uid, b.start_states.bank.uid)
+    np.testing.assert_array_equal(a.start_states.bank.succ, b.start_states.bank.succ)
+    assert a.start_states.metrics() == pytest.approx(b.start_states.metrics(), nan_ok=True)
+
+
+def test_recorded_demonstration_replays_bit_for_bit(tmp_path):
+    """A recording (reset seeds + actions) saved, loaded and replayed gives the same states as
+    playing those actions directly on a fresh env; a demo state set into an env and stepped with
+    the recorded actions reproduces the next recorded states."""
+    rec = record_recording(PUSH, {}, [3, 8], scripted_policy(PUSH))
+    path = save_recording(tmp_path / "demos.npz", rec.env_id, rec.options, rec.seeds, rec.actions)
+    loaded = load_recording(path)
+    np.testing.assert_array_equal(loaded.actions, rec.actions)
+
+    def make(**kw):
+        return make_group_env(PUSH, **kw)
+
+    bank = replay_recording(loaded, make)
+    assert bank.num_demos == 2 and len(bank) == 200
+    direct = make_group_env(PUSH, seed=8, autoreset_mode="disabled")
+    direct.reset(seed=8)
+    for t in range(100):
+        snap = direct.get_state()
+        row = bank.index(np.array([1]), np.array([t]))
+        np.testing.assert_array_equal(bank.states["state"][row], snap["state"])
+        np.testing.assert_array_equal(bank.states["obs"][row], snap["obs"])
+        direct.step(rec.actions[1, t][None])
+    env = make_group_env(PUSH, seed=0, autoreset_mode="disabled")
+    env.reset(seed=0)
+    obs = env.set_state([0], bank.take(bank.index(np.array([0]), np.array([40]))))
+    for t in range(40, 60):
+        np.testing.assert_array_equal(
+            obs[0], bank.states["obs"][bank.index(np.array([0]), np.array([t]))][0]
+        )
+        obs, *_ = env.step(rec.actions[0, t][None])
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"actions": "nan"}, "NaN/Inf"),
+        ({"env_id": "simrl/PickPlace-v0"}, "recording is of 'simrl/PickPlace-v0'"),
+        ({"options": {"reward": "sparse"}}, "recording has options"),
+        ({"seeds": []}, "no demonstrations"),
+    ],
+)
+def test_bad_recordings_are_refused_with_one_line(tmp_path, change, fragment):
+    actions = np.zeros((1, 5, 3))
+    seeds, env_id, options = [0], PUSH, {"domain_randomization": False, "reward": "staged"}
+    if change.get("actions") == "nan":
+        actions[0, 2, 1] = np.nan
+    env_id = change.get("env_id", env_id)
+    options = change.get("options", options)
+    if "seeds" in change:
+        seeds, actions = [], np.zeros((0, 5, 3))
+    with pytest.raises(ValueError, match=fragment) as err:
+        path = tmp_path / "r.npz"
+        np.savez(
+            path,
+            meta=np.frombuffer(
+                __import__("json")
+                .dumps({"format": "simrl.demo_recording/1", "env_id": env_id, "options": options})
+                .encode(),
+                np.uint8,
+            ),
+            seeds=np.asarray(seeds, np.int64),
+            actions=actions,
+        )
+        replay_recording(load_recording(path), lambda **kw: make_group_env(PUSH, **kw))
+    assert "\n" not in str(err.value)
+
+
+def test_outcome_reward_is_one_exactly_on_success_steps_of_a_generic_env():
+    """GoalPoint's own reward is -distance + progress (+1 on success); with the outcome reward the
+    training env gives 1.0 exactly where `info["is_success"]`, else 0.0."""
+    own = EnvConfig(id=GOAL_POINT)
+    outcome = EnvConfig(id=GOAL_POINT, outcome_reward=True)
+    a = make_training_env(own, num_groups=4, group_size=1, seed=0, autoreset_mode="same_step")
+    b = make_training_env(outcome, num_groups=4, group_size=1, seed=0, autoreset_mode="same_step")
+    a.reset(seed=3)
+    obs, _ = b.reset(seed=3)
+    seen_success = seen_fail = False
+    for _ in range(120):  # toward the goal: the obs holds the goal and the position
+        act = np.clip(_toward_goal(b), -1, 1)
+        _, ra, *_ = a.step(act)
+        obs, rb, *_, info = b.step(act)
+        success = np.asarray(info["is_success"], bool)
+        np.testing.assert_array_equal(rb, success.astype(np.float64))
+        assert not np.array_equal(ra, rb)  # the env's own reward is another signal
+        seen_success |= success.any()
+        seen_fail |= (~success).any()
+    assert seen_success and seen_fail
+    with pytest.raises(ValueError, match="reports no success"):
+        make_group_env("Reacher-v5", num_groups=1).set_outcome_reward(True)
+
+
+def _toward_goal(env) -> np.ndarray:
+    """Motor commands pushing each GoalPoint row's point mass toward its goal."""
+    actions = []
+    for e in env.envs:
+        u = e.unwrapped
+        actions.append(5.0 * (u.goal - u.data.qpos[:2]) - 0.5 * u.data.qvel[:2])
+    return np.asarray(actions)
+
+
+def test_adaptive_runs_demo_free_on_the_generic_path():
+    """No demonstrations: the archive starts empty (every group from the task's resets) and
+    takes the env's id and options; reset starts whose group succeeded join it."""
+    cfg = EnvConfig(id=GOAL_POINT, curriculum=CurriculumConfig(name="adaptive", demos=0))
+    env = make_training_env(cfg, num_groups=4, group_size=2, seed=0, autoreset_mode="disabled")
+    starts = env.start_states
+    assert len(starts.bank) == 0 and starts.bank.env_id == env.env_id
+    obs, _ = env.reset(seed=0)
+    assert starts.pending.n == 4
+    for _ in range(50):
+        obs, *_ = env.step(np.clip(_toward_goal(env), -1, 1))
+    assert len(starts.bank) > 0 and starts.metrics()["curriculum/archive_reset"] > 0
+    obs, _ = env.reset(seed=1)  # now groups may start from archive states (exact copies)
+    assert starts.metrics()["curriculum/bank_frac"] > 0
+    env.close()
+
+
+def test_hindsight_start_states_carry_the_goal_the_object_reached():
+    """Push toward a wrong goal (the scripted pusher shown a decoy goal): groups from the task's
+    resets fail but move the cube; a group's start state comes back with the goal where its cube
+    ended, and replaying that row's actions from it solves that goal."""
+    cfg = EnvConfig(
+        id=PUSH,
+        curriculum=CurriculumConfig(name="adaptive", demos=0, reset_frac=1.0, trail_every=20),
+    )
+    env = make_training_env(cfg, num_groups=4, group_size=1, seed=0, autoreset_mode="disabled")
+    starts = env.start_states
+    policy = scripted_policy(PUSH)
+    obs, _ = env.reset(seed=2)
+    start = env.get_state()
+    decoy = np.array([0.35, 0.0, 0.02]) + np.array([[0.12, 0, 0], [-0.12, 0, 0]] * 2)
+
+    def fooled(o: np.ndarray) -> np.ndarray:
+        o = o.copy()
+        o[:, 33:36] = decoy  # the goal (obs layout: simrl/sim/tasks/cube.py)
+        o[:, 36:39] = decoy - o[:, 17:20]  # goal - cube
+        return o
+
+    actions = []
+    for _ in range(100):
+        actions.append(policy(fooled(obs)))
+        obs, *_, info = env.step(actions[-1])
+    b = starts.bank
+    hind = b.source == 3
+    assert hind.any() and np.isfinite(b.goal[hind]).all() and not np.isfinite(b.goal[~hind]).any()
+    first = np.flatnonzero(hind & (b.rows.tree["elapsed"] == 0))[0]
+    snap = b.take(b.uid[[first]])
+    row = int(np.flatnonzero((start["state"] == snap["state"][0]).all(axis=1))[0])
+    assert not info["is_success"][row]  # failed its own goal ...
+    replay = make_group_env(PUSH, seed=0, autoreset_mode="disabled")
+    replay.reset(seed=0)
+    replay.set_state([0], {k: v for k, v in snap.items() if k != "goal"})
+    replay._b_set_goal(np.array([0]), snap["goal"])
+    for a in actions:
+        *_, replay_info = replay.step(a[row][None])
+    assert replay_info["is_success"][0]  # ... and solves the goal its cube reached
+    assert starts.metrics()["curriculum/added_hindsight"] == hind.sum()
