@@ -1,22 +1,34 @@
-"""Algorithm registry: name -> (config dataclass, trainer factory), imported lazily.
+"""Algorithm registry: name -> (config dataclass, trainer class, actor factory).
 
-Lazy imports keep `simrl-train algo=ppo` from importing the GRPO code and vice versa, and let the
-run loop name the choices in one line when an algorithm is unknown.
+Each algorithm is imported by a plain `from ... import` inside its loader (so editors and static
+navigation follow it), and only when asked for: `simrl-train algo=grpo` does not import SB3.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# name -> (module, config class name). The module exposes `make_trainer(env_cfg, model_cfg,
-# algo_cfg, compute, *, seed, total_env_steps) -> Trainer`, `make_actor(obs_space, act_space,
-# model_cfg, algo_cfg, compute, trainer_state, seed) -> act(obs, deterministic)` and the config.
-_ALGOS: dict[str, tuple[str, str]] = {
-    "grpo": ("simrl.algos.grpo", "GRPOConfig"),
-    "ppo": ("simrl.algos.ppo", "PPOConfig"),
+
+def _grpo() -> tuple[type, Callable[..., Any], Callable[..., Any]]:
+    from simrl.algos.grpo import GRPOConfig, GRPOTrainer, make_actor
+
+    return GRPOConfig, GRPOTrainer, make_actor
+
+
+def _ppo() -> tuple[type, Callable[..., Any], Callable[..., Any]]:
+    from simrl.algos.ppo import PPOConfig, PPOTrainer, make_actor
+
+    return PPOConfig, PPOTrainer, make_actor
+
+
+# name -> loader of (config class, trainer class, actor factory); the trainer classes take
+# (env_cfg, model_cfg, algo_cfg, compute, *, seed, total_env_steps); the actor factory
+# (obs_space, act_space, model_cfg, algo_cfg, compute, trainer_state, seed) -> act(obs, det).
+_ALGOS: dict[str, Callable[[], tuple[type, Callable[..., Any], Callable[..., Any]]]] = {
+    "grpo": _grpo,
+    "ppo": _ppo,
 }
 
 
@@ -39,16 +51,10 @@ def get_algo(name: str) -> AlgoSpec:
     """Import and return the algorithm `name`; unknown names raise a one-line ValueError."""
     if name not in _ALGOS:
         raise ValueError(f"unknown algo {name!r}; choose one of {available_algos()}")
-    module_name, config_name = _ALGOS[name]
     try:
-        module = importlib.import_module(module_name)
+        config_cls, trainer_cls, make_actor = _ALGOS[name]()
     except ImportError as exc:
-        raise ValueError(
-            f"algo {name!r} is not available: cannot import {module_name} ({exc})"
-        ) from exc
+        raise ValueError(f"algo {name!r} is not available: {exc}") from exc
     return AlgoSpec(
-        name=name,
-        config_cls=getattr(module, config_name),
-        make_trainer=module.make_trainer,
-        make_actor=module.make_actor,
+        name=name, config_cls=config_cls, make_trainer=trainer_cls, make_actor=make_actor
     )

@@ -75,11 +75,11 @@ def check_eval(cfg: DictConfig) -> None:
         raise ConfigError("video.size", cfg.video.size, "must be an integer >= 16")
     if cfg.video.format not in VIDEO_FORMATS:
         raise ConfigError("video.format", cfg.video.format, f"must be one of {list(VIDEO_FORMATS)}")
-    resolve_device(cfg.device)
-    load_checkpoint(cfg.checkpoint)
     check_out_dir("out", eval_out_dir(cfg))
     if cfg.video.record and cfg.video.dir is not None:
         check_out_dir("video.dir", cfg.video.dir)
+    resolve_device(cfg.device)
+    load_checkpoint(cfg.checkpoint)
 
 
 def eval_out_dir(cfg: DictConfig) -> str:
@@ -125,9 +125,22 @@ def video_shorthand(argv: list[str]) -> list[str]:
     ]
 
 
+def out_flag(argv: list[str]) -> list[str]:
+    """`--out PATH` / `--out=PATH` (simrl-report's older flag) -> `out=PATH`."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--out" and i + 1 < len(argv):
+            out.append(f"out={argv[i + 1]}")
+            i += 2
+            continue
+        out.append("out=" + argv[i][len("--out=") :] if argv[i].startswith("--out=") else argv[i])
+        i += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-eval`."""
-    argv = video_shorthand(list(sys.argv[1:] if argv is None else argv))
+    argv = out_flag(video_shorthand(list(sys.argv[1:] if argv is None else argv)))
     run_app(APP, "eval", eval_job, check=check_eval, argv=argv)
 
 

@@ -37,6 +37,10 @@ COMPUTE_FIELDS_IN_PRECISION = {
 }
 
 _SCALARS = (int, float, bool, str, bytes, pathlib.Path)
+# Integer keys that also take a whole float (`total_env_steps=1e6`, the RL Zoo's habit): OmegaConf
+# refuses a float for an int node, so they are untyped here and `integral_keys` converts them
+# before validation (which still requires an integer).
+INTEGRAL_KEYS = ("total_env_steps",)
 
 
 def _omegaconf_type(tp: Any) -> Any:
@@ -75,8 +79,21 @@ def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> list[tuple[str, Any
             default = field(default_factory=f.default_factory)
         else:
             default = field(default=MISSING)
-        out.append((f.name, _omegaconf_type(hints.get(f.name, Any)), default))
+        tp = Any if f.name in INTEGRAL_KEYS else _omegaconf_type(hints.get(f.name, Any))
+        out.append((f.name, tp, default))
     return out
+
+
+def integral_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (a composed config as a dict) with the INTEGRAL_KEYS, at the top and under `env`,
+    as ints where they are whole numbers (`1e6` -> 1000000); anything else is left for the
+    owners' checks to refuse."""
+    for node in (data, data.get("env")):
+        for key in INTEGRAL_KEYS:
+            value = node.get(key) if isinstance(node, dict) else None
+            if isinstance(value, float) and value.is_integer():
+                node[key] = int(value)
+    return data
 
 
 def make_node(
@@ -128,7 +145,7 @@ EnvNode = make_node(
     EnvConfig,
     [
         ("name", str, field(default="reacher")),  # group option / slug used in run dir names
-        ("total_env_steps", int, field(default=RunConfig.total_env_steps)),  # the task's budget
+        ("total_env_steps", Any, field(default=RunConfig.total_env_steps)),  # the task's budget
     ],
     exclude=("curriculum",),  # a config group of its own (top-level `curriculum`)
 )
@@ -178,6 +195,21 @@ def group_options(*groups: str) -> str:
     return "\n".join(lines)
 
 
+def env_budgets() -> str:
+    """`reach 100000, push 1000000, ...`: each env option's default `total_env_steps` (--help)."""
+    from importlib.resources import files
+
+    import yaml
+
+    out = []
+    for p in sorted(files("simrl.conf").joinpath("env").iterdir(), key=lambda p: p.name):
+        if p.name.endswith(".yaml"):
+            budget = (yaml.safe_load(p.read_text()) or {}).get("total_env_steps")
+            if budget is not None:
+                out.append(f"{p.name[:-5]} {budget}")
+    return ", ".join(out)
+
+
 _RESOLVERS = {
     # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
     "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
@@ -185,6 +217,8 @@ _RESOLVERS = {
     "simrl.cpus": usable_cpus,
     # `${simrl.groups:algo,env}` -> the options of those config groups (help templates)
     "simrl.groups": group_options,
+    # `${simrl.budgets:}` -> each env's default budget (help templates)
+    "simrl.budgets": env_budgets,
 }
 # `${simrl.new_dir:outputs/...}` -> a directory created for this run alone (`claim_dir`); cached
 # per config like Hydra's `${now:}`, so every later read of the key (and a sweep's jobs, which

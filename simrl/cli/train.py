@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
-from simrl.cli.validate import build_configs
+from simrl.cli.validate import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import run_files
 
@@ -183,7 +183,9 @@ def check_train(cfg: DictConfig) -> None:
     (`build_configs`)."""
     check_run_dir(cfg)
     check_sweep_dir(cfg)
-    build_configs(cfg)
+    built = build_configs(cfg)
+    task = OmegaConf.select(cfg, "hydra.overrides.task", default=None) or []
+    check_alias_conflicts([str(o) for o in task], type(built.algo_cfg))
 
 
 def check_run_dir(cfg: DictConfig) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.checks import ConfigValueError, field_names, nearest
-from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode
+from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode, integral_keys
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
@@ -306,17 +306,33 @@ def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
             raise ValueError(_first_line(str(exc)) + " (precision_strict=true)") from None
 
 
+_BUILT: dict[str, BuiltConfigs] = {}  # this process's checked configs, by their content
+
+
 def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfigs:
     """Validate the composed config and build the owners' dataclasses (one-line errors).
 
     `num_threads`, when given, replaces `cfg.num_threads` (the launcher-aware default of a sweep).
+    A config this process has already checked (the up-front check of the run it now starts) is
+    not built again: checks that build envs and read files run once per run.
     """
-    from simrl.algos.registry import available_algos, get_algo
+    import copy
+    import json
 
     if "hydra" in cfg:  # compose(return_hydra_config=True): its ${hydra:...} need a live Hydra
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     assert isinstance(data, dict)
+    key = json.dumps([data, num_threads], sort_keys=True, default=str)
+    if key not in _BUILT:
+        _BUILT[key] = _build(data, num_threads)
+    return copy.deepcopy(_BUILT[key])
+
+
+def _build(data: dict[str, Any], num_threads: int | None) -> BuiltConfigs:
+    from simrl.algos.registry import available_algos, get_algo
+
+    data = integral_keys(data)  # total_env_steps=1e6 -> 1000000
     algo_name = str(data["algo"].get("name", ""))
     if algo_name not in available_algos():
         raise ConfigError("algo", algo_name, "is not an algorithm", available_algos())
@@ -355,7 +371,11 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
             algo_cfg = algo_cfg.for_env(env_cfg.id)
         except ValueError as exc:
             raise ValueError(render(exc)) from None
-        data["algo"] = {"name": algo_name, **algo_cfg.to_dict()}
+    if callable(getattr(algo_cfg, "for_model", None)):  # e.g. GRPO's automatic lr
+        algo_cfg = algo_cfg.for_model(model_cfg)
+    # the one resolved form saved in config.yaml, checkpoints and summaries: aliases mapped,
+    # env-dependent settings applied (the values the run uses)
+    data["algo"] = {"name": algo_name, **algo_cfg.to_dict()}
     check_training_inputs(env_cfg)  # curriculum files, success for outcome rewards
     check_memory(model_cfg, algo_cfg, int(np.prod(spaces[0].shape)), int(np.prod(spaces[1].shape)))
     check_machine(run_cfg, compute_cfg)
@@ -363,6 +383,19 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
     if run_cfg.resume is not None:
         check_resume(built, spaces)
     return built
+
+
+def check_alias_conflicts(overrides: list[str], algo_cls: type) -> None:
+    """An algorithm setting given both by another library's name (TRL's `num_generations`) and
+    by simrl's own (`group_size`) on one command line is refused, naming both."""
+    aliases = getattr(__import__(algo_cls.__module__, fromlist=["x"]), "TRL_ALIASES", {})
+    given = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
+    for alias, (name, _) in aliases.items():
+        if alias != name and f"algo.{alias}" in given and f"algo.{name}" in given:
+            raise ValueError(
+                f"algo.{alias} and algo.{name} are the same setting (TRL's name and simrl's); "
+                "give one"
+            )
 
 
 def _algo_unknown(cls: type, values: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from simrl.algos.grpo import GRPOConfig
+from simrl.algos.grpo import GRPOConfig, auto_lr
 from simrl.algos.ppo import PPOConfig
 from simrl.cli.app import check_overrides, sweep_naming, sweep_points
 from simrl.cli.train import sweep_threads
@@ -37,7 +37,9 @@ def _error(*overrides: str, multirun: bool = False) -> str:
 def test_defaults_build_the_owners_dataclasses():
     built = build_configs(_compose())
     assert built.algo == "grpo" and isinstance(built.algo_cfg, GRPOConfig)
-    assert built.algo_cfg == GRPOConfig()  # conf/algo/grpo.yaml keeps the dataclass defaults
+    # conf/algo/grpo.yaml keeps the dataclass defaults; the built form resolves the automatic lr
+    assert built.algo_cfg == GRPOConfig().for_model(built.model)
+    assert built.algo_cfg.lr == auto_lr(built.model.width) == built.config_dict["algo"]["lr"]
     assert built.env.id == "simrl/Reach-v0"  # the main job trains the arm
     assert built.run.total_env_steps == _compose().env.total_env_steps  # the env's budget
     assert built.compute.precision == "auto" and built.compute.fp8_recipe == "tensorwise"
@@ -171,11 +173,12 @@ def test_solve_presets_are_grpo_recipes_with_the_reverse_curriculum():
         assert built.env.curriculum.name == "reverse_demo"
         assert built.algo_cfg.branch_frac > 0 and built.run.eval_episodes >= 64
     assert _error("curriculum=nosuch").startswith(
-        "curriculum=nosuch is not an option of group curriculum; allowed: bank, none, reverse_demo"
+        "curriculum=nosuch is not an option of group curriculum; allowed: adaptive, bank, none, "
+        "reverse_demo"
     )
-    assert _error("experiment=nosuch").startswith(
-        "experiment=nosuch is not an option of group experiment; allowed: none, pick_place_solve"
-    )
+    text = _error("experiment=nosuch")
+    assert text.startswith("experiment=nosuch is not an option of group experiment; allowed: ")
+    assert "push_solve" in text and "pick_place_solve" in text
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,14 @@ class GRPOConfig:
     def from_dict(cls, values: dict[str, Any]) -> GRPOConfig:
         """Build from a mapping that may use TRL's `GRPOConfig` names (`TRL_ALIASES`); unknown
         keys are a one-line error naming the nearest fields."""
-        return cls(**translate_trl(values))
+        return cls(**translate_trl(values, strict=False))
+
+    def for_model(self, model: Any) -> GRPOConfig:
+        """These settings with `lr=0` (auto) resolved for `model`'s width: the value the run
+        uses, as saved in its config."""
+        from dataclasses import replace
+
+        return replace(self, lr=self.lr or auto_lr(int(model.width)))
 
     def to_dict(self) -> dict:
         """Plain dict of the fields (for run configs and summaries)."""
@@ -127,11 +134,19 @@ TRL_ALIASES: dict[str, tuple[str, dict[Any, Any] | None]] = {
 }
 
 
-def translate_trl(values: dict[str, Any]) -> dict[str, Any]:
-    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`; a set alias wins over the
-    simrl name's value, None means unset); an unknown key is a one-line ValueError."""
+def translate_trl(values: dict[str, Any], strict: bool = True) -> dict[str, Any]:
+    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`; None means unset); an unknown
+    key is a one-line ValueError. `strict`: an alias and its simrl name both given is an error
+    (keyword arguments); otherwise (a composed config holding every field's default) the alias
+    wins over the simrl name's value."""
     out: dict[str, Any] = {}
     names = field_names(GRPOConfig)
+    if strict:
+        for key, (field, _) in TRL_ALIASES.items():
+            if key not in names and values.get(key) is not None and field in values:
+                raise ConfigValueError(
+                    "GRPOConfig", key, values[key], f"and {field} are the same setting; give one"
+                )
     for key, value in values.items():
         if key in TRL_ALIASES and key not in names and value is None:
             continue  # an alias left unset (the command line's schema lists them as null)
@@ -153,3 +168,14 @@ def translate_trl(values: dict[str, Any]) -> dict[str, Any]:
                 f"{', '.join(nearest(key, [*names, *TRL_ALIASES]))}"
             )
     return out
+
+
+_fields_init = GRPOConfig.__init__
+
+
+def _init_with_aliases(self: GRPOConfig, *args: Any, **kwargs: Any) -> None:
+    """`GRPOConfig(...)` also takes TRL's names (`num_generations=8`, `loss_type="dr_grpo"`)."""
+    _fields_init(self, *args, **translate_trl(kwargs))
+
+
+GRPOConfig.__init__ = _init_with_aliases  # type: ignore[method-assign]
