@@ -82,6 +82,16 @@ class ConfigValueError(ValueError):
         super().__init__(text)
 
 
+def first_line(message: Any, with_type: bool = False) -> str:
+    """The first non-empty line of a message or exception (stripped), for one-line errors;
+    `with_type` prefixes an exception's class name (`ValueError: ...`)."""
+    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if isinstance(message, BaseException) and (with_type or not text):
+        return f"{type(message).__name__}: {text}".rstrip(": ")
+    return text
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -20,6 +20,7 @@ import yaml
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
 from simrl.bench.results import aggregate, goals, load_record, ratios, robust
+from simrl.checks import first_line
 from simrl.files import atomic_write_text
 from simrl.nn.compute import ComputeConfig
 from simrl.results.format import fmt
@@ -132,7 +133,7 @@ def run_jobs(
         except KeyboardInterrupt:
             raise
         except Exception as exc:
-            message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            message = first_line(exc, with_type=True)
             log(f"{head}: FAILED: {message}")
             run_dir.mkdir(parents=True, exist_ok=True)
             path = run_dir / "summary.json"

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.checks import ConfigValueError, field_names, nearest
+from simrl.checks import ConfigValueError, field_names, first_line, nearest
 from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode, integral_keys
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
@@ -94,8 +94,7 @@ def render(exc: BaseException) -> str:
 
 
 def _first_line(text: str) -> str:
-    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
-    return lines[0] if lines else str(text)
+    return first_line(text) or str(text)
 
 
 @dataclass

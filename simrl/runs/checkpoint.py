@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from simrl.checks import first_line
 from simrl.files import atomic_write_bytes
 
 FORMAT_VERSION = 1
@@ -38,8 +39,7 @@ class CheckpointError(ValueError):
 
 def _one_line(exc: BaseException) -> str:
     """`Type: first line` of an exception message."""
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}".strip()
+    return first_line(exc, with_type=True)
 
 
 def _unsafe_part(exc: BaseException) -> str:

@@ -23,6 +23,8 @@ import gymnasium as gym
 import mujoco
 from gymnasium.envs.registration import EnvSpec, load_env_creator
 
+from simrl.checks import first_line
+
 if TYPE_CHECKING:
     from simrl.sim.task import Task
 
@@ -105,8 +107,7 @@ def get_task(env_id: str) -> type[Task] | None:
 
 
 def _first_line(err: BaseException) -> str:
-    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+    return first_line(err, with_type=True)
 
 
 def _unknown(env_id: Any, note: str = "") -> UnknownEnvIdError:

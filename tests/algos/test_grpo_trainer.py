@@ -179,10 +179,10 @@ def test_load_state_rejects_mismatch():
         ("scale", "max", "GRPOConfig.scale='max'"),
         ("loss_agg", "sum", "GRPOConfig.loss_agg='sum'"),
         ("squash", "sigmoid", "GRPOConfig.squash='sigmoid'"),
-        ("group_size", 1, "group_size=1 must be an integer in [2, 65536]"),
+        ("group_size", 1, r"group_size=1 must be an integer in \[2, 65536\]"),
         ("epochs", 0, "GRPOConfig.epochs=0"),
         ("gamma", 1.5, "GRPOConfig.gamma=1.5"),
-        ("lr", -1.0, "GRPOConfig.lr=-1.0 must be a number in (0, 10], or 0 for auto"),
+        ("lr", -1.0, r"GRPOConfig.lr=-1.0 must be a number in \(0, 10\], or 0 for auto"),
     ],
 )
 def test_config_errors_are_one_line(field, value, match):

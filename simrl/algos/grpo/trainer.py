@@ -33,6 +33,7 @@ from simrl.algos.grpo.advantages import compute_advantages, vine_branch_points
 from simrl.algos.grpo.config import GRPOConfig, auto_lr
 from simrl.algos.grpo.learner import GRPOLearner, auto_micro_batch
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
+from simrl.checks import first_line
 from simrl.nn import CoreConfig
 from simrl.nn.compute import Compute
 from simrl.nn.meters import optimizer_state_bytes, param_count
@@ -359,8 +360,9 @@ class GRPOTrainer:
                 )
                 self._ended = state["env"]["ended"].numpy().copy()
         except (RuntimeError, KeyError, ValueError, IndexError) as exc:
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ValueError(f"GRPO checkpoint does not match this model/config: {msg}") from None
+            raise ValueError(
+                f"GRPO checkpoint does not match this model/config: {first_line(exc)}"
+            ) from None
         self.gen.set_state(state["rng"])
         self.env_steps = int(state["env_steps"])
         self.iteration = int(state["iteration"])
