@@ -50,6 +50,8 @@ def planned_path(cfg: DictConfig, key: str) -> str | None:
         node = node.get(part) if isinstance(node, dict) else None
     if not isinstance(node, str):
         return None
+    if NEW_DIR in node and not node.startswith(NEW_DIR):
+        return None  # resolving it would create the directory
     if node.startswith(NEW_DIR):
         literal = node[len(NEW_DIR) :].split("${", 1)[0]
         return os.path.dirname(literal) or "."

@@ -171,7 +171,8 @@ def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
         lines.append("| " + " | ".join([f"`{g.label}`", n, *_row_cells(g)]) + " |")
     lines += [
         "",
-        "Mean ± sample std (ddof=1) over seeds of the final deterministic evaluation, n seeds. IQM: "
+        "Mean ± sample std (ddof=1) over seeds of the final deterministic evaluation, n completed "
+        "runs (stopped and failed ones are counted apart, not averaged). IQM: "
         "rliable's interquartile mean over seeds (below 4 seeds nothing is trimmed: the mean) with "
         f"its 95% stratified-bootstrap interval ({BOOTSTRAP_REPS} resamples, seed {BOOTSTRAP_SEED}; "
         "none for a single seed).",

@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
+from simrl.cli.outdir import check_hydra_dirs
 from simrl.cli.validate import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import run_files
@@ -181,6 +182,7 @@ def requeued_summary(run_dir: Path) -> dict[str, Any] | None:
 def check_train(cfg: DictConfig) -> None:
     """The up-front check of `simrl-train`: the run directory, then every value
     (`build_configs`)."""
+    check_hydra_dirs(cfg)
     check_run_dir(cfg)
     check_sweep_dir(cfg)
     built = build_configs(cfg)

@@ -75,12 +75,13 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
     drawn = False
     for i, s in enumerate(panel.series):
         color = s.color or f"C{i}"
+        name = _short(s.label, LABEL_CHARS - 30)  # room for the suffix (n, what is drawn)
         runs = [c for c in s.curves if _points(c, panel.x, panel.y)[0]]
         each = panel.runs == "each"
         if each or (panel.runs == "thin" and len(runs) > 1):
             for k, curve in enumerate(runs):
                 xs, ys = _points(curve, panel.x, panel.y)
-                label = f"{s.label} (each run, n={len(runs)})" if each and k == 0 else None
+                label = f"{name} (each run, n={len(runs)})" if each and k == 0 else None
                 alpha, lw = (0.8, 1.2) if each else (0.25, 0.8)
                 ax.plot(xs, ys, color=color, alpha=alpha, lw=lw, label=label)
                 drawn = True
@@ -90,13 +91,13 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
         if c.x.size == 0:  # the runs' x ranges do not overlap: no mean, so draw each run
             for k, curve in enumerate(runs):
                 xs, ys = _points(curve, panel.x, panel.y)
-                label = f"{s.label} (each run, no common range, n={len(runs)})" if k == 0 else None
+                label = f"{name} (each run, no common range, n={len(runs)})" if k == 0 else None
                 ax.plot(xs, ys, color=color, alpha=0.8, lw=1.2, marker=".", label=label)
                 drawn = True
             continue
         drawn = True
         band = c.n > 1
-        label = f"{s.label} (mean ± std, n={c.n})" if band else s.label
+        label = f"{name} (mean ± std, n={c.n})" if band else s.label
         if c.x.size == 1:  # one point: a marker with an error bar instead of an invisible band
             yerr = c.std if band else None
             ax.errorbar(c.x, c.mean, yerr=yerr, color=color, label=label, marker="o", capsize=4)
@@ -137,11 +138,16 @@ def draw_panel(ax: Any, panel: Panel) -> bool:
     return drawn
 
 
+def _short(text: str, chars: int) -> str:
+    """`text` cut to `chars` characters (an ellipsis marks the cut)."""
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
 def _legend(ax: Any) -> None:
     """A legend that fits: inside the axes when short, else below them (the figure is saved
     with a tight bounding box, so it grows to hold it); long labels are shortened."""
     handles, labels = ax.get_legend_handles_labels()
-    labels = [lab if len(lab) <= LABEL_CHARS else lab[: LABEL_CHARS - 1] + "…" for lab in labels]
+    labels = [_short(lab, LABEL_CHARS) for lab in labels]
     if len(labels) <= INSIDE_ENTRIES and max(map(len, labels), default=0) <= 40:
         ax.legend(handles, labels, fontsize=7, loc="best")
         return

@@ -370,7 +370,7 @@ class _Session:
         it, steps = int(trainer.iteration), int(trainer.env_steps)
         if steps <= steps_before:
             raise RuntimeError(
-                f"trainer.iterate() consumed no env steps at iteration {it} (env_steps stays "
+                f"trainer.collect() consumed no env steps at iteration {it} (env_steps stays "
                 f"{steps}); stopping instead of looping forever"
             )
         if nonfinite_update(metrics, state):

@@ -24,7 +24,8 @@ groups always starts from the task's own resets. Candidates come from
   demonstrations, of configurations the demos never showed).
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
-first on ties). Inspirations: Florensa et al. 2017 (goals of intermediate difficulty), RFCL (Tao et
+first on ties); demonstration states always stay (their early states are too hard at first and
+are the curriculum's later stages; at most `capacity` of them, evenly spaced, are kept). Inspirations: Florensa et al. 2017 (goals of intermediate difficulty), RFCL (Tao et
 al. 2024, reverse-forward curriculum from few demos), DAPO's dynamic sampling (equal-reward groups
 carry no gradient).
 
@@ -418,7 +419,9 @@ class AdaptiveStarts(StartStates):
         extra = len(self.bank) - self.capacity
         if extra <= 0:
             return
-        order = np.lexsort((self.bank.uid, self.weights()))  # lowest weight, then oldest, first
+        w = self.weights()
+        w[self.bank.source == SOURCES.index("demo")] = np.inf  # demo states stay: too hard now,
+        order = np.lexsort((self.bank.uid, w))  # they are the curriculum's later stages
         keep = np.ones(len(self.bank), bool)
         keep[order[:extra]] = False
         self.bank.keep(keep)

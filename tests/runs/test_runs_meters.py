@@ -111,3 +111,20 @@ def test_slow_meters_do_not_change_clocks_or_throughput(
     assert metered["peak_learner_memory_bytes"] == 123 and metered["meters"] is True
     assert metered["learner_flops_per_sample"] == pytest.approx(1000 / 40)
     assert plain["peak_learner_memory_bytes"] is None and plain["learner_flops_per_sample"] is None
+
+
+def test_eval_every_steps_evaluates_where_the_env_steps_cross_its_multiples(tmp_path: Path) -> None:
+    """40 env steps per iteration, evaluations every 100 env steps: after iterations 3 (120),
+    5 (200), 8 (320, also the final one); `eval_every=0` adds none of its own."""
+    run = RunConfig(
+        seed=0, total_env_steps=8 * 40, eval_every=0, eval_every_steps=100, eval_episodes=2,
+        checkpoint_every=0, progress=False, tensorboard=False, meters=False,
+    )  # fmt: skip
+    summary = run_training(
+        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run,
+        tmp_path / "run", trainer_factory=lambda *a, **kw: FakeTrainer(*a, **kw),
+        env_factory=make_fake_env,
+    )  # fmt: skip
+    assert [p["env_steps"] for p in summary["eval_curve"]] == [120, 200, 320]
+    with pytest.raises(ValueError, match="eval_every_steps=-1"):
+        RunConfig(eval_every_steps=-1)
