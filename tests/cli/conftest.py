@@ -54,6 +54,22 @@ def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below `root` with its bytes (to show a refused command changed nothing)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory) -> Path:
+    """A completed GRPO run on simrl/Reach-v0 (the default env) with checkpoints, made through
+    the CLI once per session; tests that change it work on a copy."""
+    cwd = tmp_path_factory.mktemp("finished")
+    proc = run_cli("train", *TINY, "checkpoint_every=1", "hydra.run.dir=run", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert summary(cwd / "run")["status"] == "completed"
+    return cwd / "run"
+
+
 GOAL_POINT = "testenvs.goal_point:simrl_test/GoalPoint-v0"  # the tests' own MuJoCo env
 TESTS_ON_PATH = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # imports `testenvs`
 

@@ -14,21 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TINY, run_cli, summary
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    """A completed GRPO run on simrl/Reach-v0 (the default env), made through the CLI."""
-    cwd = tmp_path_factory.mktemp("finished")
-    proc = run_cli("train", *TINY, "checkpoint_every=1", "hydra.run.dir=run", cwd=cwd)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert summary(cwd / "run")["status"] == "completed"
-    return cwd / "run"
+from .conftest import TINY, run_cli, snapshot, summary
 
 
 def _refused(args: list[str], cwd: Path, expect: str) -> None:
@@ -55,14 +41,14 @@ def test_refused_resume_leaves_the_target_untouched(finished_run, tmp_path, over
     if not overrides:
         ckpt = target / "checkpoints" / "last.pt"
         ckpt.write_bytes(ckpt.read_bytes()[:300])
-    before = _snapshot(target)
+    before = snapshot(target)
     resume = target
     if overrides == ["algo=ppo"]:  # a bare checkpoint file: the run's own GRPO keys do not apply
         resume = tmp_path / "ckpt" / "last.pt"
         resume.parent.mkdir()
         shutil.copy(target / "checkpoints" / "last.pt", resume)
     _refused([f"resume={resume}", *overrides], tmp_path, expect)
-    assert _snapshot(target) == before  # no summary rewrite, no error.log, no .hydra/resume_*
+    assert snapshot(target) == before  # no summary rewrite, no error.log, no .hydra/resume_*
 
 
 @pytest.mark.parametrize(
@@ -72,7 +58,10 @@ def test_refused_resume_leaves_the_target_untouched(finished_run, tmp_path, over
         (["algo.lr=nan"], "algo.lr=nan must be a number in (0, 10], or 0 for auto"),
         (["algo.lr=inf"], "algo.lr=inf must be a number in (0, 10], or 0 for auto"),
         (["algo.beta=nan"], "algo.beta=nan must be a number >= 0"),
-        (["algo=ppo", "algo.learning_rate=nan"], "algo.learning_rate=nan must be a number in (0, 10.0]"),
+        (
+            ["algo=ppo", "algo.learning_rate=nan"],
+            "algo.learning_rate=nan must be a number in (0, 10.0]",
+        ),
         (["+algo.nosuch=1"], "algo.nosuch=1: no such key; nearest: "),
         (["+precision.nosuch=1"], "precision.nosuch"),
         (["experiment=nosuch"], "experiment=nosuch is not an option of group experiment"),

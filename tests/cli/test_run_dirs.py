@@ -23,19 +23,7 @@ import yaml
 from simrl.cli.train import run_setting
 from simrl.runs.ownership import LOCK_NAME, RunDirBusy, RunDirLock, run_files
 
-from .conftest import TINY, run_cli, summary
-
-
-def _snapshot(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def done_run(tmp_path_factory) -> Path:
-    cwd = tmp_path_factory.mktemp("done")
-    proc = run_cli("train", *TINY, "checkpoint_every=1", "hydra.run.dir=run", cwd=cwd)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return cwd / "run"
+from .conftest import TINY, run_cli, snapshot, summary
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -53,8 +41,8 @@ class _Marker:
         return (Path.touch, (Path(self.path),))
 
 
-def test_resume_never_runs_code_named_in_the_run_dir(done_run, tmp_path):
-    run = _copy(done_run, tmp_path / "run")
+def test_resume_never_runs_code_named_in_the_run_dir(finished_run, tmp_path):
+    run = _copy(finished_run, tmp_path / "run")
     marker = tmp_path / "PWNED"
     payload = tmp_path / "payload.pkl"
     payload.write_bytes(pickle.dumps(_Marker(marker)))
@@ -90,8 +78,8 @@ def test_saved_overrides_that_are_not_plain_settings_are_dropped(override):
 
 
 @pytest.mark.parametrize("form", ["literal", "interpolated", "relative", "symlink"])
-def test_a_dir_holding_a_run_is_refused_in_every_spelling(done_run, tmp_path, form):
-    run = _copy(done_run, tmp_path / "runs" / "done")
+def test_a_dir_holding_a_run_is_refused_in_every_spelling(finished_run, tmp_path, form):
+    run = _copy(finished_run, tmp_path / "runs" / "done")
     (tmp_path / "other").mkdir()
     spelled = {
         "literal": str(run),
@@ -100,27 +88,27 @@ def test_a_dir_holding_a_run_is_refused_in_every_spelling(done_run, tmp_path, fo
         "symlink": "link",
     }[form]
     (tmp_path / "link").symlink_to(run)
-    before = _snapshot(run)
+    before = snapshot(run)
     proc = run_cli(
         "train", *TINY, f"hydra.run.dir={spelled}", cwd=tmp_path, env={"PWD": str(tmp_path)}
     )
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]
     assert "holds another run" in lines[0] and "hydra.run.dir=" in lines[0]
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
-def test_a_killed_run_is_not_continued_under_another_config(done_run, tmp_path):
+def test_a_killed_run_is_not_continued_under_another_config(finished_run, tmp_path):
     """A run dir with a checkpoint and no summary (killed): a plain run into it is refused, and
     so is a resume that changes the seed; the files stay as they were."""
-    run = _copy(done_run, tmp_path / "killed")
+    run = _copy(finished_run, tmp_path / "killed")
     (run / "summary.json").unlink()
-    before = _snapshot(run)
+    before = snapshot(run)
     proc = run_cli("train", *TINY, f"hydra.run.dir={run}", "seed=7", "algo.lr=0.05", cwd=tmp_path)
     assert proc.returncode == 2 and "holds another run (config.yaml" in proc.stderr
     proc = run_cli("train", f"resume={run}", "seed=7", cwd=tmp_path)
     assert proc.returncode == 2 and "seed mismatch" in proc.stderr, proc.stderr
-    assert _snapshot(run) == before
+    assert snapshot(run) == before
 
 
 @pytest.mark.parametrize(
@@ -132,15 +120,15 @@ def test_a_killed_run_is_not_continued_under_another_config(done_run, tmp_path):
     ],
 )
 def test_an_incompatible_resume_is_refused_before_anything_is_written(
-    done_run, tmp_path, overrides, expect
+    finished_run, tmp_path, overrides, expect
 ):
-    run = _copy(done_run, tmp_path / "run")
-    before = _snapshot(run)
+    run = _copy(finished_run, tmp_path / "run")
+    before = snapshot(run)
     proc = run_cli("train", f"resume={run}", "total_env_steps=1600", *overrides, cwd=tmp_path)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr[-2000:]
     assert expect in lines[0]
-    assert _snapshot(run) == before  # summary still "completed", no error.log
+    assert snapshot(run) == before  # summary still "completed", no error.log
 
 
 def test_two_runs_never_share_a_new_run_dir(tmp_path):
@@ -160,8 +148,8 @@ def test_two_runs_never_share_a_new_run_dir(tmp_path):
     assert f"seed: {winner}" in (tmp_path / "same" / "config.yaml").read_text()
 
 
-def test_a_lock_left_by_a_killed_process_is_reported_and_taken_over(done_run, tmp_path):
-    run = _copy(done_run, tmp_path / "run")
+def test_a_lock_left_by_a_killed_process_is_reported_and_taken_over(finished_run, tmp_path):
+    run = _copy(finished_run, tmp_path / "run")
     dead = {"pid": 2**22 + 12345, "host": "gone"}
     (run / LOCK_NAME).write_text(json.dumps(dead))
     proc = run_cli("train", f"resume={run}", "total_env_steps=1600", cwd=tmp_path)
