@@ -19,6 +19,7 @@ from simrl.results import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
     eval_curve,
+    first_crossing,
     iqm,
     load_run,
     mean_std,
@@ -48,19 +49,6 @@ LEARNING_KEYS = (
 )
 # Learning outcomes that also get the IQM and the probability of improvement (higher is better).
 ROBUST_KEYS = ("final_return_mean", "success_rate")
-
-
-def first_crossing(points: list[tuple[Any, Any, Any]], threshold: float | None) -> tuple:
-    """(env_steps, wall_s) of the first eval point with return >= threshold, else (None, None).
-
-    `points` are (env_steps, wall_s, return) in run order.
-    """
-    if threshold is None:
-        return None, None
-    for steps, wall, ret in points:
-        if ret is not None and ret >= threshold:
-            return steps, wall
-    return None, None
 
 
 def run_record(

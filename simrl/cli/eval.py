@@ -1,5 +1,8 @@
 """`simrl-eval checkpoint=PATH episodes=N video=true [video.episodes=4 video.format=mp4|gif]`.
 
+`simrl-eval policy=scripted [env.id=simrl/Push-v0 env.domain_randomization=true] episodes=200
+out=DIR` evaluates the hand-written controllers of the arm tasks instead (`simrl.bench.scripted`).
+
 A Hydra app over `conf/eval.yaml` (so the same `key=value` syntax and one-line errors as
 simrl-train); the work is `simrl.runs.evaluate_checkpoint`. Run as a module too:
 `python -m simrl.cli.eval checkpoint=...`.
@@ -35,10 +38,21 @@ class VideoConfig:
 
 
 @dataclass
+class ScriptedEnvConfig:
+    """The task of `policy=scripted` (id null: every scripted task, with and without DR)."""
+
+    id: Optional[str] = None  # noqa: UP045
+    domain_randomization: bool = False
+    reward: Optional[str] = None  # noqa: UP045  (the task's reward option; null = its default)
+
+
+@dataclass
 class EvalConfig:
     """Settings of one evaluation."""
 
     checkpoint: str = MISSING
+    policy: str = "checkpoint"  # checkpoint | scripted
+    env: ScriptedEnvConfig = field(default_factory=ScriptedEnvConfig)
     episodes: int = 16
     video: VideoConfig = field(default_factory=VideoConfig)
     deterministic: bool = True
@@ -50,6 +64,32 @@ class EvalConfig:
 ConfigStore.instance().store(name="eval_schema", node=EvalConfig)
 
 
+def check_scripted(cfg: DictConfig) -> None:
+    """One-line errors for `policy=scripted` settings, before anything is written."""
+    from simrl.bench.scripted import DR_ENVS, REWARDS
+    from simrl.sim.tasks.scripted import POLICIES
+
+    if not OmegaConf.is_missing(cfg, "checkpoint"):
+        raise ConfigError("checkpoint", cfg.checkpoint, "does not apply to policy=scripted")
+    if not 1 <= cfg.episodes <= MAX_ROWS:
+        raise ConfigError("episodes", cfg.episodes, f"must be an integer in [1, {MAX_ROWS}]")
+    if cfg.env.id is not None and cfg.env.id not in POLICIES:
+        raise ConfigError("env.id", cfg.env.id, "has no scripted controller", list(POLICIES))
+    if cfg.env.domain_randomization and cfg.env.id not in DR_ENVS:
+        raise ConfigError(
+            "env.domain_randomization", "true", "needs a task with that option: env.id", DR_ENVS
+        )
+    rewards = REWARDS.get(cfg.env.id, REWARDS["simrl/Reach-v0"])  # all tasks: the common ones
+    if cfg.env.reward is not None and cfg.env.reward not in rewards:
+        raise ConfigError("env.reward", cfg.env.reward, "is not a reward of the task", rewards)
+    if cfg.video.record:
+        raise ConfigError("video.record", "true", "does not apply to policy=scripted")
+    if cfg.seed is not None and cfg.seed < 0:
+        raise ConfigError("seed", cfg.seed, "must be an integer >= 0")
+    if cfg.out is not None:
+        check_out_dir("out", cfg.out)
+
+
 def check_eval(cfg: DictConfig) -> None:
     """One-line errors for a missing, unreadable or unsafe checkpoint and bad values, before
     anything is written (the checkpoint is read with weights_only: no code runs)."""
@@ -57,6 +97,11 @@ def check_eval(cfg: DictConfig) -> None:
     from simrl.runs.checkpoint import load_checkpoint
     from simrl.runs.video import VIDEO_FORMATS
 
+    if cfg.policy not in ("checkpoint", "scripted"):
+        raise ConfigError("policy", cfg.policy, "is not a policy kind", ["checkpoint", "scripted"])
+    if cfg.policy == "scripted":
+        check_scripted(cfg)
+        return
     if OmegaConf.is_missing(cfg, "checkpoint"):
         raise ConfigError("checkpoint", "???", "is required: simrl-eval checkpoint=RUN_DIR_OR_FILE")
     if cfg.checkpoint is None or not str(cfg.checkpoint).strip():
@@ -97,6 +142,12 @@ def eval_job(cfg: DictConfig) -> dict:
 
     try:
         check_eval(cfg)
+        if cfg.policy == "scripted":
+            from simrl.bench.scripted import run_scripted
+
+            env = cfg.env
+            dr, seed = env.domain_randomization, cfg.seed or 0
+            return run_scripted(env.id, dr, cfg.episodes, seed, cfg.out, env.reward)
         out = eval_out_dir(cfg)
         return evaluate_checkpoint(
             cfg.checkpoint,

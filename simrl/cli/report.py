@@ -2,6 +2,9 @@
 
     simrl-report multirun/2026-11-28/12-00-00            # writes DIR/report/
     simrl-report outputs out=/tmp/report plots=false     # (`--out PATH`, `--no-plots` also work)
+    simrl-report DIR target=-4.5                        # + when each seed first reached -4.5
+    simrl-report mode=compare DIR1 DIR2 ... out=DIR     # simrl-bench dirs: one GRPO/PPO table
+    simrl-report mode=robust DIR1 DIR2 ... [out=DIR]    # their IQM and P(GRPO > PPO) tables
 
 Writes `report.csv` (one row per group: mean, std and n over seeds, IQM and its 95% interval),
 `runs.csv` (one row per run with its status, failed ones with their error), `report.md`,
@@ -11,6 +14,10 @@ and `curves/<group>.png` (with its final IQM). Statistics are over completed run
 before their budget and failed runs are counted and listed apart. A group's `total_env_steps` is
 the runs' actual budget (a resume may raise it). Std is the sample std over seeds (ddof=1; blank
 for a single seed); IQM is rliable's interquartile mean with a stratified-bootstrap 95% CI.
+`target=R` adds the env steps at which each seed's evaluation return first reached R.
+`mode=compare` and `mode=robust` read `simrl-bench` output dirs instead (`simrl.bench.tables`):
+compare writes out/compare.{json,md} and copies each dir's report files to out/<dir name>/
+(`rewrite=true` first rebuilds each dir's results from its runs/); robust writes out/robust.md.
 """
 
 from __future__ import annotations
@@ -29,9 +36,11 @@ from simrl.results import (
     ROBUST,
     STATS,
     Group,
+    first_reached,
     fmt,
     fmt_interval,
     fmt_mean_std,
+    fmt_steps,
     group_runs,
     load_runs,
 )
@@ -48,7 +57,7 @@ SHOWN = (
 )
 
 
-def group_rows(groups: list[Group]) -> list[dict[str, Any]]:
+def group_rows(groups: list[Group], target: float | None = None) -> list[dict[str, Any]]:
     """One flat dict per group (the CSV rows)."""
     rows = []
     for g in groups:
@@ -68,6 +77,9 @@ def group_rows(groups: list[Group]) -> list[dict[str, Any]]:
                 est = g.iqm[col]
                 row[f"{col}_iqm"], row[f"{col}_iqm_low"], row[f"{col}_iqm_high"] = est[:3]
         row["seeds"] = " ".join(str(s) for s in g.seeds)
+        if target is not None:
+            row["target"] = target
+            row["target_first_reached"] = " ".join(fmt_steps(v) for v in first_reached(g, target))
         rows.append(row)
     return rows
 
@@ -116,22 +128,33 @@ def _cells(g: Group) -> dict[str, str]:
     return out
 
 
-def _header() -> list[str]:
+def _header(target: float | None = None) -> list[str]:
     head = []
     for col, title, _ in SHOWN:
         head.append(title)
         if col in ROBUST:
             head.append(f"{title} IQM [95% CI]")
+    if target is not None:
+        head.append(f"first reached {fmt(target)} (env steps per seed)")
     return head
 
 
-def _row_cells(g: Group) -> list[str]:
+def target_cell(g: Group, target: float) -> str:
+    """`2/3: 307,200 / 512,000 / -`: seeds that reached the target, and when each first did."""
+    steps = first_reached(g, target)
+    hit = sum(s is not None for s in steps)
+    return f"{hit}/{len(steps)}: " + " / ".join(fmt_steps(s) for s in steps) if steps else "-"
+
+
+def _row_cells(g: Group, target: float | None = None) -> list[str]:
     cells = _cells(g)
     out = []
     for col, _, _ in SHOWN:
         out.append(cells[col])
         if col in ROBUST:
             out.append(cells[f"{col}_iqm"])
+    if target is not None:
+        out.append(target_cell(g, target))
     return out
 
 
@@ -151,7 +174,7 @@ def _progress(r: Any) -> str:
     return text + (f" ({signal})" if signal else "")
 
 
-def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
+def markdown(root: Path, groups: list[Group], plots: list[str], target: float | None = None) -> str:
     """The report as markdown: group table, failed runs, plots."""
     lines = [f"# simrl report: {root}", ""]
     n_runs = sum(len(g.runs) for g in groups)
@@ -164,11 +187,11 @@ def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
     ]
     if groups and groups[0].common:
         lines += [f"Overrides shared by all groups: `{' '.join(groups[0].common)}`", ""]
-    head = ["group", "n", *_header()]
+    head = ["group", "n", *_header(target)]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for g in groups:
         n = f"{len(g.completed)}" + _extra_counts(g)
-        lines.append("| " + " | ".join([f"`{g.label}`", n, *_row_cells(g)]) + " |")
+        lines.append("| " + " | ".join([f"`{g.label}`", n, *_row_cells(g, target)]) + " |")
     lines += [
         "",
         "Mean ± sample std (ddof=1) over seeds of the final deterministic evaluation, n completed "
@@ -178,6 +201,13 @@ def markdown(root: Path, groups: list[Group], plots: list[str]) -> str:
         "none for a single seed).",
         "",
     ]
+    if target is not None:
+        lines += [
+            f"First reached {fmt(target)}: completed seeds whose deterministic evaluation return "
+            "reached the target, and the env steps of each seed's first such evaluation (in seed "
+            "order; - never).",
+            "",
+        ]
     stopped = [r for g in groups for r in g.stopped]
     if stopped:
         lines += ["## Stopped runs (not in the statistics; `simrl-train resume=RUN` continues)", ""]
@@ -217,29 +247,31 @@ def write_report(
     return out
 
 
-def write_report_files(root: Path, out: Path, plots: bool, groups: list[Group]) -> list[str]:
+def write_report_files(
+    root: Path, out: Path, plots: bool, groups: list[Group], target: float | None = None
+) -> list[str]:
     """The report files in `out`; returns their names (plots only where drawn)."""
     from simrl.files import atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "report.csv", group_rows(groups))
+    _write_csv(out / "report.csv", group_rows(groups, target))
     _write_csv(out / "runs.csv", run_rows(groups))
-    images = plot_groups(groups, out) if plots else []
-    atomic_write_text(out / "report.md", markdown(root, groups, images))
+    images = plot_groups(groups, out, target) if plots else []
+    atomic_write_text(out / "report.md", markdown(root, groups, images, target))
     return ["report.md", "report.csv", "runs.csv", *images]
 
 
-def print_table(groups: list[Group]) -> None:
+def print_table(groups: list[Group], target: float | None = None) -> None:
     """The group table on the console (rich)."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title="simrl report (mean ± std over seeds; IQM [95% CI])")
-    for col in ("group", "n", "stopped", "failed", *_header()):
+    for col in ("group", "n", "stopped", "failed", *_header(target)):
         table.add_column(col)
     for g in groups:
         counts = (str(len(g.completed)), str(len(g.stopped)), str(len(g.failed)))
-        table.add_row(g.label, *counts, *_row_cells(g))
+        table.add_row(g.label, *counts, *_row_cells(g, target))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 
@@ -256,6 +288,9 @@ def main(argv: list[str] | None = None) -> None:
     with interrupts_exit(APP):
         try:
             args = parse_args(argv)
+            if args.mode != "sweep":
+                bench_mode(args)
+                return
             if not Path(args.dir).is_dir():
                 raise ConfigError(
                     "dir", args.dir, "is not a directory (give a sweep or outputs dir)"
@@ -265,9 +300,29 @@ def main(argv: list[str] | None = None) -> None:
             groups = load_groups(args.dir)
         except ValueError as exc:
             fail(APP, exc)
-        names = write_report_files(Path(args.dir), out, args.plots, groups)
-        print_table(groups)
+        names = write_report_files(Path(args.dir), out, args.plots, groups, args.target)
+        print_table(groups, args.target)
         print(f"report written to {out} ({files_line(names, args.plots)})")
+
+
+def bench_mode(args: Any) -> None:
+    """`mode=compare|robust` over simrl-bench output dirs: checked first, then the tables."""
+    from simrl.bench.tables import compare_report, robust_report
+    from simrl.cli.outdir import check_out_dir
+
+    for d in args.dirs:
+        if not (Path(d) / "results.json").is_file():
+            raise ConfigError("dir", d, "has no results.json (give simrl-bench output dirs)")
+        if args.rewrite and not (Path(d) / "runs").is_dir():
+            raise ConfigError("rewrite", "true", f"needs {d}/runs (the run dirs to rebuild from)")
+    if args.out is not None:
+        check_out_dir("out", args.out)
+    if args.mode == "compare":
+        print(compare_report(args.dirs, args.out, args.rewrite), end="")
+    else:
+        print(robust_report(args.dirs, args.out), end="")
+    if args.out is not None:
+        print(f"{args.mode} tables written to {args.out}")
 
 
 def files_line(names: list[str], plots: bool) -> str:

@@ -44,8 +44,12 @@ def _env_series(groups: list[Group], env_id: str) -> list[Series]:
     return out
 
 
-def overview_rows(groups: list[Group], x: str, runs: str) -> list[list[Panel]]:
-    """A return row and (where any run has one) a success row, one column per env."""
+def overview_rows(
+    groups: list[Group], x: str, runs: str, target: float | None = None
+) -> list[list[Panel]]:
+    """A return row (with the target line, if any) and (where any run has one) a success row,
+    one column per env."""
+    hlines = {f"target {target:g}": target} if target is not None else {}
     envs = sorted({r.env_id for g in groups for r in g.completed})
     titled = len(envs) > 1
     spread = "each run" if runs == "each" else "mean ± std over seeds"
@@ -54,7 +58,14 @@ def overview_rows(groups: list[Group], x: str, runs: str) -> list[list[Panel]]:
         series = _env_series(groups, env_id)
         title = env_id if titled else ""
         returns.append(
-            Panel(series, x=x, runs=runs, title=title, ylabel=f"{RETURN_LABEL} ({spread})")
+            Panel(
+                series,
+                x=x,
+                runs=runs,
+                title=title,
+                ylabel=f"{RETURN_LABEL} ({spread})",
+                hlines=hlines,
+            )
         )
         success.append(
             Panel(
@@ -94,13 +105,13 @@ def group_rows(g: Group) -> list[list[Panel]]:
     return rows
 
 
-def plot_groups(groups: list[Group], out: Path) -> list[str]:
+def plot_groups(groups: list[Group], out: Path, target: float | None = None) -> list[str]:
     """curves.png, curves_wall.png and curves/<group>.png; returns the relative paths written."""
     from simrl.results import plots
 
     written = []
     for x, name, runs in X_AXES:
-        rows = overview_rows(groups, x, runs)
+        rows = overview_rows(groups, x, runs, target)
         ncols = max((len(r) for r in rows), default=1)
         if plots.plot_panels(out / name, rows, panel_size=(7, 4.5) if ncols == 1 else (5.5, 4)):
             written.append(name)

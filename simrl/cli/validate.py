@@ -15,7 +15,6 @@ missing config and its options, the full key), never by parsing their text.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,9 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.checks import ConfigValueError, field_names, first_line, nearest
+from simrl.cli.preflight import check_env, check_machine, check_memory, check_resume
 from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode, integral_keys
+from simrl.cli.usage import UsageError as ConfigError
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
@@ -51,25 +52,8 @@ _PRECISION_KEY = {f: f"precision.{k}" if k != "name" else "precision" for f, k i
 _OWNER_PREFIX = re.compile(r"\b(" + "|".join(_OWNER_OF) + r")\.")
 
 
-class ConfigError(ValueError):
-    """A bad configuration value, as one line: key=value, why, and the allowed values."""
-
-    def __init__(self, key: str, value: Any, reason: str, allowed: Any = None) -> None:
-        text = f"{key}={_show(value)} {reason}"
-        if allowed is not None:
-            text += f"; allowed: {_show_allowed(allowed)}"
-        super().__init__(text)
-        self.key, self.value, self.allowed = key, value, allowed
-
-
 def _show(value: Any) -> str:
     return "null" if value is None else str(value)
-
-
-def _show_allowed(allowed: Any) -> str:
-    if isinstance(allowed, (list, tuple, set)):
-        return ", ".join(str(a) for a in allowed)
-    return str(allowed)
 
 
 def cli_key(owner: str, field: str) -> str:
@@ -149,160 +133,6 @@ def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] 
     except (ValueError, TypeError) as exc:
         raise ValueError(render(exc)) from None
     return obj
-
-
-RENDER_MODES = (None, "rgb_array", "depth_array", "human")
-
-
-def check_render_mode(mode: Any) -> None:
-    """`env.options.render_mode`: a Gymnasium render mode; `human` only where a display is
-    (without one MuJoCo's viewer aborts the process); videos use rgb_array."""
-    import os
-
-    if mode not in RENDER_MODES:
-        raise ConfigError("env.options.render_mode", mode, "is not a render mode", RENDER_MODES)
-    if mode == "human" and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise ConfigError(
-            "env.options.render_mode",
-            mode,
-            "needs a display and none is set (DISPLAY); for videos use simrl-eval video=true, "
-            "which renders offscreen",
-            ["null", "rgb_array", "depth_array"],
-        )
-
-
-def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
-    """The env id, then its options, by building a one-row env (a task checks its options).
-
-    Returns the env's single observation and action spaces."""
-    from simrl.sim import available_envs, make_group_env
-    from simrl.sim.registry import UnknownEnvIdError, check_env_id
-
-    try:
-        check_env_id(env_cfg.id)
-    except UnknownEnvIdError:
-        raise ConfigError("env.id", env_cfg.id, "is not a known env", available_envs()) from None
-    except ValueError as exc:
-        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
-    from simrl.sim.gym_rows import MissingPackageError
-
-    check_render_mode(dict(env_cfg.options).get("render_mode"))
-    for key, value in dict(env_cfg.options).items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ConfigError(f"env.options.{key}", value, "must be a finite number")
-    try:
-        env = make_group_env(env_cfg.id, num_groups=1, group_size=1, **dict(env_cfg.options))
-    except MissingPackageError as exc:
-        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
-    except Exception as exc:  # the env's own constructor refused its keyword arguments
-        given = ", ".join(f"{k}={v}" for k, v in dict(env_cfg.options).items()) or "none"
-        raise ValueError(
-            f"env.options ({given}) refused by {env_cfg.id}: {_first_line(str(exc))}"
-        ) from None
-    try:
-        return env.single_observation_space, env.single_action_space
-    finally:
-        env.close()
-
-
-def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
-    """A resume target that this run cannot continue is refused before anything is written: it
-    must be a readable simrl checkpoint of the same algorithm and env whose policy weights fit
-    this run's model (checked by rebuilding the policy from it, on the CPU)."""
-    from simrl.policy import policy_from_payload
-    from simrl.runs.checkpoint import (
-        CheckpointError,
-        check_compatible,
-        check_same_run,
-        load_checkpoint,
-    )
-    from simrl.runs.configs import to_plain
-
-    resume = built.run.resume
-    obs_space, act_space = spaces
-    try:
-        payload = load_checkpoint(resume)
-        check_compatible(
-            payload,
-            algo=built.algo,
-            env_id=built.env.id,
-            obs_dim=int(obs_space.shape[0]),
-            act_dim=int(act_space.shape[0]),
-        )
-        policy_from_payload(  # the one loader, with this run's model and algo settings
-            payload,
-            spaces=spaces,
-            model_cfg=built.model,
-            algo_cfg=built.algo_cfg,
-            compute_cfg=ComputeConfig(device="cpu", num_threads=1),
-        )
-        check_same_run(
-            payload,
-            {
-                "env": to_plain(built.env),
-                "model": to_plain(built.model),
-                "run": {"seed": built.run.seed},
-            },
-        )
-    except (CheckpointError, ValueError, KeyError, RuntimeError) as exc:
-        raise ValueError(f"resume={resume} refused: {_first_line(str(exc))}") from None
-
-
-def machine_memory_bytes() -> int:
-    """Physical memory of this machine (0 if unknown)."""
-    import os
-
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 0
-
-
-def check_memory(model: CoreConfig, algo_cfg: Any, obs_dim: int, act_dim: int) -> None:
-    """Refuse settings whose learner state alone would not fit this machine's memory (weights,
-    gradients and Adam's two moments, a second trunk for PPO's value net), before any work."""
-    total = machine_memory_bytes()
-    if not total:
-        return
-    inner = model.width * (model.expansion * 2 if model.kind == "residual" else 1)
-    params = model.depth * model.width * inner + (obs_dim + act_dim + 2) * model.width
-    trunks = 2 if hasattr(algo_cfg, "n_envs") else 1
-    need = params * 4 * 4 * trunks
-    if need > total // 2:
-        raise ConfigError(
-            "model.width",
-            model.width,
-            f"needs about {need / 2**30:.1f} GiB of learner state (depth {model.depth}); "
-            f"this machine has {total / 2**30:.1f} GiB",
-        )
-
-
-def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
-    """Values that need this machine: the device, a strict precision, the resume checkpoint."""
-    from simrl.nn.device import resolve_device
-
-    try:
-        device = resolve_device(compute.device)
-    except ValueError as exc:
-        reason = f"cannot be used: {_first_line(str(exc))}"
-        raise ConfigError("device", compute.device, reason) from None
-    if run.resume is not None and not Path(run.resume).exists():
-        raise ConfigError(
-            "resume", run.resume, "does not exist (give a checkpoint file or run dir)"
-        )
-    if compute.precision_strict:
-        from simrl.nn.precision import resolve_precision
-
-        try:
-            resolve_precision(
-                compute.precision,
-                device,
-                strict=True,
-                recipe=compute.fp8_recipe,
-                emulate=compute.fp8_emulate,
-            )
-        except ValueError as exc:
-            raise ValueError(_first_line(str(exc)) + " (precision_strict=true)") from None
 
 
 _BUILT: dict[str, BuiltConfigs] = {}  # this process's checked configs, by their content

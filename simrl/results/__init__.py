@@ -1,14 +1,23 @@
 """Results of runs: read run directories, statistics over seeds, one formatter, one curve plotter.
 
-The layer below `simrl-report` and `simrl-bench` (and the benchmark scripts): `runs` reads run
-directories into `RunRecord`s, `stats` computes mean ± sample std (ddof=1) and rliable's IQM and
-probability of improvement with seeded bootstrap intervals, `aggregate` groups a sweep's runs,
-`format` is the number formatter of every table and `plots` draws every learning curve. Importing
+The layer below `simrl-report` and `simrl-bench`: `runs` reads run directories into `RunRecord`s,
+`stats` computes mean ± sample std (ddof=1) and rliable's IQM and probability of improvement with
+seeded bootstrap intervals, `aggregate` groups a sweep's runs (and finds when a run first reached
+a target), `format` is the number formatter of every table and `plots` draws every learning curve.
+Importing
 this package is cheap: matplotlib and rliable are imported only by the functions that use them.
 """
 
-from simrl.results.aggregate import ROBUST, STATS, Group, group_runs
-from simrl.results.format import fmt, fmt_diff, fmt_interval, fmt_mean_std, fmt_ratio
+from simrl.results.aggregate import ROBUST, STATS, Group, first_crossing, first_reached, group_runs
+from simrl.results.format import (
+    fmt,
+    fmt_diff,
+    fmt_interval,
+    fmt_mean_std,
+    fmt_ratio,
+    fmt_steps,
+    md_table,
+)
 from simrl.results.runs import IGNORED_KEYS, RunRecord, eval_curve, load_run, load_runs, num
 from simrl.results.stats import (
     BOOTSTRAP_REPS,
@@ -37,15 +46,19 @@ __all__ = [
     "RunRecord",
     "Stat",
     "eval_curve",
+    "first_crossing",
+    "first_reached",
     "fmt",
     "fmt_diff",
     "fmt_interval",
     "fmt_mean_std",
     "fmt_ratio",
+    "fmt_steps",
     "group_runs",
     "iqm",
     "load_run",
     "load_runs",
+    "md_table",
     "mean_curve",
     "mean_std",
     "num",

@@ -3,7 +3,9 @@
 Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
 (`simrl.results.runs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
 into two groups of three. Each group gets mean ± sample std (ddof=1) of every STATS column over its
-completed runs (stopped and failed runs are counted and listed, not averaged), and the IQM with its 95% bootstrap interval of the ROBUST columns.
+completed runs (stopped and failed runs are counted and listed, not averaged), and the IQM with
+its 95% bootstrap interval of the ROBUST columns. `first_reached` gives, per seed, the env steps at
+which a run first reached a target return.
 """
 
 from __future__ import annotations
@@ -63,6 +65,31 @@ class Group:
     @property
     def seeds(self) -> list[Any]:
         return sorted({r.summary.get("seed") for r in self.completed}, key=str)
+
+
+def first_crossing(points: list[tuple[Any, Any, Any]], threshold: float | None) -> tuple:
+    """(env_steps, wall_s) of the first eval point with return >= threshold, else (None, None).
+
+    `points` are (env_steps, wall_s, return) in run order.
+    """
+    if threshold is None:
+        return None, None
+    for steps, wall, ret in points:
+        if ret is not None and ret >= threshold:
+            return steps, wall
+    return None, None
+
+
+def first_reached(group: Group, target: float) -> list[Any]:
+    """Per completed run (in seed order): env steps of its first evaluation with return >= target
+    (None where it never got there)."""
+    runs = sorted(group.completed, key=lambda r: str(r.summary.get("seed")))
+    return [
+        first_crossing([(p["env_steps"], p["wall_s"], p["return_mean"]) for p in r.curve], target)[
+            0
+        ]
+        for r in runs
+    ]
 
 
 def group_runs(records: list[RunRecord], robust: bool = True) -> list[Group]:

@@ -2,13 +2,15 @@
 
 `fmt` gives `digits` significant digits for floats (scientific notation only where `g` formatting
 needs it), thousands separators for integers from 10,000 on, and `missing` for None, NaN and inf.
-The helpers build the composite cells every report shows: mean ± std (n), IQM [95% CI].
+The helpers build the composite cells every report shows: mean ± std (n), IQM [95% CI], and the
+markdown tables they go in (`md_table`).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -66,3 +68,14 @@ def fmt_ratio(value: Any, missing: str = "-") -> str:
 def fmt_diff(value: Any, missing: str = "-") -> str:
     """A signed difference as `+1.04`."""
     return f"{float(value):+.3g}" if _finite(value) else missing
+
+
+def fmt_steps(value: Any) -> str:
+    """An env-step count as an integer (`307,200`), `-` when missing."""
+    return fmt(int(value)) if _finite(value) else "-"
+
+
+def md_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The lines of a markdown table."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from simrl.checks import first_line
 from simrl.sim.config import EnvConfig
 
 
@@ -59,12 +60,14 @@ def check_training_inputs(env_cfg: EnvConfig) -> None:
             if not _finite(bank.states):
                 raise ValueError("holds NaN/Inf states")
         except ValueError as exc:
-            raise _key("curriculum.bank", cur.bank, f"refused: {_first(exc)}") from None
+            raise _key("curriculum.bank", cur.bank, f"refused: {first_line(exc)}") from None
     elif cur.demo_file is not None:
         try:
             replay_recording(load_recording(cur.demo_file), make)
         except ValueError as exc:
-            raise _key("curriculum.demo_file", cur.demo_file, f"refused: {_first(exc)}") from None
+            raise _key(
+                "curriculum.demo_file", cur.demo_file, f"refused: {first_line(exc)}"
+            ) from None
     elif cur.demos > 0 and env_id not in POLICIES:
         raise _key(
             "curriculum.demos",
@@ -72,8 +75,3 @@ def check_training_inputs(env_cfg: EnvConfig) -> None:
             f"needs a scripted controller, and {env_id!r} has none; give curriculum.demo_file "
             "(a recording) or curriculum.bank, or curriculum.demos=0 with curriculum=adaptive",
         )
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
