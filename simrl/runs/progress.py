@@ -6,11 +6,16 @@ digits, success as the deterministic evaluation's success rate (what the run is 
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 from typing import Any
 
 from rich.console import Console
+
+# The run's own lines (evaluations, messages, summary) for the run dir's log file (train.log
+# under simrl-train); the console shows them through the bar or plain prints.
+RUN_LOG = logging.getLogger("simrl.run")
 
 BAR_WIDTH = 12
 
@@ -90,12 +95,14 @@ class RunProgress:
         iteration: int,
     ) -> None:
         """Refresh the bar (or print a line after an evaluation when not on a terminal)."""
-        if not self.enabled:
-            return
         stats = (
             f"ret {_num(return_mean)} eval {_num(eval_return)} succ {_num(eval_success, 2)} "
             f"{compact(steps_per_s) if math.isfinite(steps_per_s) else '-'}/s"
         )
+        if evaluated:
+            RUN_LOG.info("iter %d %s %s", iteration, self._steps(env_steps), stats)
+        if not self.enabled:
+            return
         if self._progress is not None:
             self._progress.update(
                 self._task,
@@ -109,6 +116,7 @@ class RunProgress:
     def message(self, text: str, style: str = "yellow") -> None:
         """A log line that does not break the bar (always shown, even with progress off); printed
         whole, never wrapped, so paths in it stay intact."""
+        RUN_LOG.info(text)
         if self._progress is not None:
             self.console.print(text, style=style, soft_wrap=True)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 from pathlib import Path
@@ -95,7 +96,9 @@ SHOWN_KEYS = (
 
 
 def print_run_report(summary: dict[str, Any], paths: dict[str, Any], file: Any = None) -> None:
-    """Where the outputs are, then the compact summary (one record per line)."""
+    """Where the outputs are, then the compact summary (one record per line); the whole summary
+    also goes to the run's log (`simrl.run`: train.log under simrl-train)."""
+    logging.getLogger("simrl.run").info("summary %s", json.dumps(json_safe(summary)))
     print_table("Outputs", {k: v for k, v in paths.items() if v}, file)
     print_table("Run summary", {k: summary.get(k) for k in SHOWN_KEYS if k in summary}, file)
 

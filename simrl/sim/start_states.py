@@ -29,6 +29,8 @@ curriculum through the env. Evaluation envs never get start states.
 from __future__ import annotations
 
 import json
+import logging
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -408,10 +410,15 @@ def demo_bank(cfg: CurriculumConfig, make_env: Callable[..., Any]) -> StartBank 
     env = make_env(
         num_groups=cfg.demos, group_size=1, seed=cfg.demo_seed, autoreset_mode="disabled"
     )
+    log = logging.getLogger(__name__)
+    log.info("recording %d scripted demonstrations (curriculum.demos) ...", cfg.demos)
+    t0 = time.perf_counter()
     try:
-        return record_demos(env, seed=cfg.demo_seed)
+        bank = record_demos(env, seed=cfg.demo_seed)
     finally:
         env.close()
+    log.info("recorded %d demonstrations in %.1f s", cfg.demos, time.perf_counter() - t0)
+    return bank
 
 
 def build_start_states(cfg: CurriculumConfig, make_env: Callable[..., Any]) -> StartStates | None:

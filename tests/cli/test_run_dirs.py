@@ -176,3 +176,12 @@ def test_a_live_owner_keeps_its_run_dir(tmp_path):
     RunDirLock.probe(tmp_path / "r")  # free again
     assert run_files(tmp_path / "r") == []
     assert issubclass(RunDirBusy, ValueError)
+
+
+def test_train_log_holds_the_runs_lines(finished_run):
+    """train.log (Hydra's job log) has the run's evaluation lines and its summary."""
+    log = (finished_run / "train.log").read_text()
+    assert "[simrl.run][INFO] iter 1 " in log and "[simrl.run][INFO] iter 2 " in log
+    line = next(ln for ln in log.splitlines() if "[simrl.run][INFO] summary " in ln)
+    logged = json.loads(line.split(" summary ", 1)[1])
+    assert logged["status"] == "completed" and logged == summary(finished_run)
