@@ -17,7 +17,8 @@ Episode-end semantics (chosen so a group always shares one start state):
 - "same_step": the group is reset within the ending step; the returned obs is the start obs, the
   final obs is in ``info["final_obs"]`` (all rows, float array) with mask ``info["_final_obs"]``.
 - "disabled": nothing is reset automatically; call `reset_groups` (GRPO rollouts do). A row
-  stepped past its end keeps simulating, its truncated flag stays True.
+  stepped past its end keeps simulating, its truncated flag stays True; `step(..., active=)`
+  leaves rows out instead (not simulated where the backend can skip them, see `step`).
 - Divergence (NaN/Inf state, MuJoCo BADQACC/BADQPOS/BADQVEL/BADCTRL warnings, SimulationError): the
   row's group is re-seeded at once in every mode, its rows are reported ``truncated=True``, with
   ``info["diverged"]`` True and reward 0; `diverged_count` counts such rows. The diverged state is

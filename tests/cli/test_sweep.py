@@ -94,7 +94,7 @@ def test_report_cli_errors_are_one_line(tmp_path, capsys):
         main([str(tmp_path / "missing")])
     assert info.value.code == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        f"simrl-report: error: {tmp_path / 'missing'} is not a directory (give a sweep or outputs directory)"
+        f"simrl-report: error: dir={tmp_path / 'missing'} is not a directory (give a sweep or outputs dir)"
     ]
 
 
