@@ -236,7 +236,21 @@ def claim_run_dir(cfg: DictConfig) -> None:
 
     target = planned_dir(cfg, "hydra.run.dir")
     if target is not None:
+        if not target.exists():
+            _CREATED.append(target)
         _note_stale(RunDirLock.acquire(target))
+
+
+_CREATED: list[Path] = []  # run dirs this process created by claiming them
+
+
+def _drop_unstarted_dirs() -> None:
+    """Remove run dirs this process created that hold no run (stopped before it started)."""
+    import shutil
+
+    for target in _CREATED:
+        if target.is_dir() and run_files(target) in ([], [".hydra"]):
+            shutil.rmtree(target, ignore_errors=True)
 
 
 def _note_stale(lock: Any) -> None:
@@ -334,7 +348,10 @@ def main(argv: list[str] | None = None) -> None:
     from simrl.cli import callbacks
 
     argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
-    run_app(APP, "config", train_job, check=check_train, argv=argv, claim=claim_run_dir)
+    try:
+        run_app(APP, "config", train_job, check=check_train, argv=argv, claim=claim_run_dir)
+    finally:
+        _drop_unstarted_dirs()
     failed = callbacks.last_sweep_failures()
     if failed:
         fail(APP, f"{failed[0]} of {failed[1]} runs failed; see {failed[2]}", code=1)
