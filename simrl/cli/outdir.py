@@ -41,13 +41,20 @@ def check_out_dir(key: str, path: str | Path) -> None:
         raise ConfigError(key, path, f"{problem}; give a writable directory")
 
 
+def raw_value(cfg: DictConfig, key: str) -> Any:
+    """The value of `key` as written, interpolations unresolved (resolving a
+    `${simrl.new_dir:...}` would create the directory)."""
+    node: Any = OmegaConf.to_container(cfg, resolve=False)
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
 def planned_path(cfg: DictConfig, key: str) -> str | None:
     """The directory `key` (e.g. `hydra.run.dir`) will name, without creating it: the literal
     part of a `${simrl.new_dir:...}` default (up to its first interpolation), else the resolved
     value; None when it cannot be known before Hydra runs."""
-    node: Any = OmegaConf.to_container(cfg, resolve=False)
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
+    node = raw_value(cfg, key)
     if not isinstance(node, str):
         return None
     if NEW_DIR in node and not node.startswith(NEW_DIR):

@@ -24,10 +24,6 @@ if TYPE_CHECKING:
     from simrl.cli.validate import BuiltConfigs
 
 
-def _first_line(text: str) -> str:
-    return first_line(text) or str(text)
-
-
 RENDER_MODES = (None, "rgb_array", "depth_array", "human")
 
 
@@ -60,7 +56,7 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
     except UnknownEnvIdError:
         raise ConfigError("env.id", env_cfg.id, "is not a known env", available_envs()) from None
     except ValueError as exc:
-        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
+        raise ValueError(f"env.id={env_cfg.id}: {first_line(exc)}") from None
     from simrl.sim.gym_rows import MissingPackageError
 
     check_render_mode(dict(env_cfg.options).get("render_mode"))
@@ -70,11 +66,11 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
     try:
         env = make_group_env(env_cfg.id, num_groups=1, group_size=1, **dict(env_cfg.options))
     except MissingPackageError as exc:
-        raise ValueError(f"env.id={env_cfg.id}: {_first_line(str(exc))}") from None
+        raise ValueError(f"env.id={env_cfg.id}: {first_line(exc)}") from None
     except Exception as exc:  # the env's own constructor refused its keyword arguments
         given = ", ".join(f"{k}={v}" for k, v in dict(env_cfg.options).items()) or "none"
         raise ValueError(
-            f"env.options ({given}) refused by {env_cfg.id}: {_first_line(str(exc))}"
+            f"env.options ({given}) refused by {env_cfg.id}: {first_line(exc)}"
         ) from None
     try:
         return env.single_observation_space, env.single_action_space
@@ -122,7 +118,7 @@ def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
             },
         )
     except (CheckpointError, ValueError, KeyError, RuntimeError) as exc:
-        raise ValueError(f"resume={resume} refused: {_first_line(str(exc))}") from None
+        raise ValueError(f"resume={resume} refused: {first_line(exc)}") from None
 
 
 def machine_memory_bytes() -> int:
@@ -161,7 +157,7 @@ def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
     try:
         device = resolve_device(compute.device)
     except ValueError as exc:
-        reason = f"cannot be used: {_first_line(str(exc))}"
+        reason = f"cannot be used: {first_line(exc)}"
         raise ConfigError("device", compute.device, reason) from None
     if run.resume is not None and not Path(run.resume).exists():
         raise ConfigError(
@@ -179,4 +175,4 @@ def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
                 emulate=compute.fp8_emulate,
             )
         except ValueError as exc:
-            raise ValueError(_first_line(str(exc)) + " (precision_strict=true)") from None
+            raise ValueError(first_line(exc) + " (precision_strict=true)") from None

@@ -21,10 +21,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
-from simrl.cli.outdir import check_hydra_dirs
+from simrl.cli.outdir import NEW_DIR, check_hydra_dirs, planned_path, raw_value
 from simrl.cli.validate import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
-from simrl.runs.ownership import run_files
+from simrl.runs.ownership import RunDirLock, run_files
 
 APP = "simrl-train"
 
@@ -104,7 +104,7 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     """
     from hydra.core.hydra_config import HydraConfig
 
-    from simrl.runs.ownership import RunDirBusy, RunDirLock
+    from simrl.runs.ownership import RunDirBusy
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun, launcher = _hydra_state()
@@ -210,7 +210,7 @@ def check_run_dir(cfg: DictConfig) -> None:
             f"hydra.run.dir={target} holds another run ({', '.join(found)}); give a new "
             f"directory, or resume={target} to continue that run"
         )
-    _refuse_if_busy(target)
+    RunDirLock.probe(target)  # RunDirBusy (a ValueError) while another process owns it
 
 
 def check_sweep_dir(cfg: DictConfig) -> None:
@@ -232,8 +232,6 @@ def check_sweep_dir(cfg: DictConfig) -> None:
 def claim_run_dir(cfg: DictConfig) -> None:
     """Lock an explicit run directory before Hydra writes into it, so two processes started
     with the same new directory cannot both use it (the second is refused)."""
-    from simrl.runs.ownership import RunDirLock
-
     target = planned_dir(cfg, "hydra.run.dir")
     if target is not None:
         if not target.exists():
@@ -264,26 +262,16 @@ def planned_dir(cfg: DictConfig, key: str) -> Path | None:
     """The directory `key` (`hydra.run.dir`, `hydra.sweep.dir`) names, resolved as Hydra will
     resolve it, or None for a fresh `${simrl.new_dir:...}` one or one that only Hydra's runtime
     can resolve (checked again when the run starts)."""
-    text: Any = OmegaConf.to_container(cfg.hydra, resolve=False)
-    for part in key.split(".")[1:]:
-        text = text.get(part) if isinstance(text, dict) else None
-    if not isinstance(text, str) or "simrl.new_dir" in text:
-        return None  # resolving it would create the directory; it is new anyway
-    raw = OmegaConf.select(cfg, key, default=None, throw_on_resolution_failure=False)
-    if raw is None:
-        return None
-    return Path(str(raw)).expanduser().absolute()
+    text = raw_value(cfg, key)
+    if not isinstance(text, str) or NEW_DIR in text:
+        return None  # it is new anyway
+    path = planned_path(cfg, key)
+    return None if path is None else Path(path).expanduser().absolute()
 
 
 def _run_dir_of(resume: str) -> Path:
     path = Path(resume).expanduser()
     return (path if path.is_dir() else path.parent.parent).resolve()
-
-
-def _refuse_if_busy(target: Path) -> None:
-    from simrl.runs.ownership import RunDirLock
-
-    RunDirLock.probe(target)  # RunDirBusy (a ValueError) while another process owns it
 
 
 def resume_in_place(argv: list[str]) -> list[str]:
@@ -299,8 +287,7 @@ def resume_in_place(argv: list[str]) -> list[str]:
     resume = [a.split("=", 1)[1] for a in argv if a.split("=", 1)[0] == "resume"]
     if not resume or resume[-1] in ("null", ""):
         return argv
-    path = Path(resume[-1].strip("'\""))
-    run_dir = path if path.is_dir() else path.parent.parent  # <run>/checkpoints/last.pt
+    run_dir = _run_dir_of(resume[-1].strip("'\""))  # a run dir, or <run>/checkpoints/last.pt
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
     if not overrides_file.is_file():
         return argv

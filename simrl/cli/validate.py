@@ -68,17 +68,13 @@ def render(exc: BaseException) -> str:
     """An owner's error with its command-line key (`algo.clip_low=-1.0 must be ...`)."""
     if isinstance(exc, ConfigValueError):
         return str(ConfigError(cli_key(exc.owner, exc.field), exc.value, exc.reason, exc.allowed))
-    text = _first_line(str(exc))
+    text = first_line(exc)
 
     def repl(m: re.Match[str]) -> str:
         group = _OWNER_OF[m.group(1)]
         return f"{group}." if group else ""
 
     return _OWNER_PREFIX.sub(repl, text)
-
-
-def _first_line(text: str) -> str:
-    return first_line(text) or str(text)
 
 
 @dataclass
@@ -168,9 +164,7 @@ def _build(data: dict[str, Any], num_threads: int | None) -> BuiltConfigs:
     try:
         spec = get_algo(algo_name)
     except (ValueError, ImportError, AttributeError) as exc:
-        raise ConfigError(
-            "algo", algo_name, f"is not available ({_first_line(str(exc))})"
-        ) from None
+        raise ConfigError("algo", algo_name, f"is not available ({first_line(exc)})") from None
     curriculum = owner(CurriculumConfig, data["curriculum"], "curriculum")
     _unknown("env", EnvConfig, data["env"], CLI_ONLY_KEYS["env"] + ("curriculum",))
     env_values = {k: v for k, v in data["env"].items() if k not in CLI_ONLY_KEYS["env"]}
@@ -266,7 +260,7 @@ def one_line(exc: BaseException, overrides: list[str] | None = None) -> str:
 
 def _omegaconf_reason(cause: Any, kind: Any) -> str:
     """OmegaConf's own message (its `msg` attribute: a validation error's reason)."""
-    return _first_line(getattr(cause, "msg", None) or str(cause))
+    return first_line(getattr(cause, "msg", None) or str(cause))
 
 
 def _missing_option(exc: Any) -> str:
