@@ -44,7 +44,7 @@ import numpy as np
 
 from simrl.sim.start_states import CurriculumConfig, StartBank, StartStates, _flatten, _unflatten
 
-SOURCES = ("demo", "reset", "rollout", "hindsight")
+SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer")
 P_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the logged histogram of success rates
 
 
@@ -204,6 +204,7 @@ class AdaptiveStarts(StartStates):
         trail_every: int = 10,
         hindsight: bool = True,
         hindsight_move: float = 0.05,
+        goal_steps: int = 0,
     ) -> None:
         env_id = None if demos is None else demos.env_id
         self.bank = Archive(env_id, None if demos is None else demos.options)
@@ -216,6 +217,7 @@ class AdaptiveStarts(StartStates):
         self.pending_row = np.zeros(0, np.int64)  # the group's first env row
         self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
+        self.goal_steps = int(goal_steps)
         self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
         self.start_ach: np.ndarray | None = None  # ... and their achieved goals at the start
         self.trail = Rows()  # snapshots along tracked episodes in flight
@@ -242,6 +244,7 @@ class AdaptiveStarts(StartStates):
             trail_every=cfg.trail_every,
             hindsight=cfg.hindsight,
             hindsight_move=cfg.hindsight_move,
+            goal_steps=cfg.goal_steps,
         )
 
     def _new_uids(self, n: int) -> np.ndarray:
@@ -276,11 +279,18 @@ class AdaptiveStarts(StartStates):
         return self.bank.uid[rng.choice(len(w), size=n, p=w / w.sum())]
 
     def track_resets(
-        self, env_rows: np.ndarray, snap: dict[str, Any], achieved: np.ndarray | None = None
+        self,
+        env_rows: np.ndarray,
+        snap: dict[str, Any],
+        achieved: np.ndarray | None = None,
+        desired: np.ndarray | None = None,
     ) -> np.ndarray:
         """Ids for the start states `snap` of groups re-seeded from the task's own resets (one
-        env row of each group: `env_rows`; `achieved`: their achieved goals, if any)."""
+        env row of each group: `env_rows`; `achieved`, `desired`: their achieved goals and
+        goals, if any). With `goal_steps` K, each also becomes K candidates with nearer goals."""
         k = len(env_rows)
+        if self.goal_steps and achieved is not None and desired is not None:
+            self._add_nearer_goals(snap, k, np.asarray(achieved), np.asarray(desired))
         if achieved is not None:
             old = self.pending_achieved
             achieved = np.asarray(achieved, np.float64)
@@ -415,6 +425,23 @@ class AdaptiveStarts(StartStates):
         self.bank.add(_strip(start_snap), self._new_uids(1), "hindsight", 1.0, 1.0, goal=goal)
         self.added[SOURCES.index("hindsight")] += 1
 
+    def _add_nearer_goals(
+        self, snap: dict[str, Any], k: int, achieved: np.ndarray, desired: np.ndarray
+    ) -> None:
+        """Reset start states with the goal moved a fraction j / (K + 1), j = 1..K, of the way
+        from the object to the task's goal: a curriculum with no demonstrations (the nearest
+        are solved at once and leave the archive; the farther become intermediate as the policy
+        learns to move the object), over the task's own configurations."""
+        steps = self.goal_steps
+        frac = np.arange(1, steps + 1, dtype=np.float64) / (steps + 1)
+        rows = np.repeat(np.arange(k), steps)
+        goal = achieved[rows] + frac[np.tile(np.arange(steps), k)][:, None] * (
+            desired[rows] - achieved[rows]
+        )
+        n = len(rows)
+        self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "nearer", 0.0, 0.0, goal)
+        self.added[SOURCES.index("nearer")] += n
+
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
         if extra <= 0:
@@ -525,7 +552,9 @@ class AdaptiveStarts(StartStates):
         stats = np.asarray(state["stats"]).tolist()
         (self.groups, self.mixed, self.reset_eps, self.reset_succ, self.archive_eps,
          self.archive_succ, self.drawn, self.seeded) = (int(x) for x in stats[:8])  # fmt: skip
-        self.added = np.asarray(stats[8:], np.int64)
+        added = np.zeros(len(SOURCES), np.int64)  # states saved before a source was added
+        added[: len(stats) - 8] = stats[8:]
+        self.added = added
 
 
 def _or_empty(x: np.ndarray | None) -> np.ndarray:

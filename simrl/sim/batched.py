@@ -136,6 +136,9 @@ class GroupVecEnv(GroupEnv):
     def _b_achieved_goal(self, rows: np.ndarray) -> np.ndarray | None:
         return self.task.achieved_goal()[rows] if self.task.has_goal else None
 
+    def _b_desired_goal(self, rows: np.ndarray) -> np.ndarray | None:
+        return self.task.desired_goal()[rows] if self.task.has_goal else None
+
     def _b_set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
         self.task.set_goal(rows, goal)
         self.batch.forward(rows)

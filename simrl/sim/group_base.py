@@ -139,6 +139,10 @@ class GroupEnv(gym.vector.VectorEnv):
         """What a goal-conditioned task compares its goal with (rows, goal_dim); None if no goal."""
         return None
 
+    def _b_desired_goal(self, rows: np.ndarray) -> np.ndarray | None:
+        """The goal of `rows` (rows, goal_dim), comparable with `_b_achieved_goal`; None if none."""
+        return None
+
     def _b_set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
         """Give `rows` another goal and refresh their observations (goal-conditioned tasks)."""
         raise NotImplementedError(f"env {self.env_id!r} has no goal to set")
@@ -224,7 +228,10 @@ class GroupEnv(gym.vector.VectorEnv):
         if own.size and self.start_states.tracks_resets:
             first = own * self.group_size  # every row of a group holds the same start state
             ids = self.start_states.track_resets(
-                first, self.get_state(first), achieved=self._b_achieved_goal(first)
+                first,
+                self.get_state(first),
+                achieved=self._b_achieved_goal(first),
+                desired=self._b_desired_goal(first),
             )
             self._start_row[self.group_rows(own)] = np.repeat(ids, self.group_size)
         if not chosen.any():

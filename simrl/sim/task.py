@@ -95,6 +95,10 @@ class Task(ABC):
         """What the goal is compared with, all rows (num_envs, goal_dim): e.g. the cube position."""
         raise NotImplementedError(f"task {self.id!r} has no goal")
 
+    def desired_goal(self) -> np.ndarray:
+        """The goal of all rows (num_envs, goal_dim), comparable with `achieved_goal`."""
+        raise NotImplementedError(f"task {self.id!r} has no goal")
+
     def set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
         """Give `rows` the goal `goal` (len(rows), goal_dim): episode state and goal marker."""
         raise NotImplementedError(f"task {self.id!r} has no goal")

@@ -333,6 +333,39 @@ def test_hindsight_start_states_carry_the_goal_the_object_reached():
     assert starts.metrics()["curriculum/added_hindsight"] == hind.sum()
 
 
+def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
+    """`goal_steps=3`: each group from the task's resets gives three candidates, its exact start
+    state with the goal at 1/4, 1/2 and 3/4 of the way from the cube to the task's goal (hand
+    computed from the reset's cube and goal); a group started from one sees that goal in its
+    observation, and the nearest of a row whose cube is within 5 cm of it is solved at once."""
+    cfg = EnvConfig(
+        id=PUSH,
+        curriculum=CurriculumConfig(
+            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, goal_steps=3
+        ),
+    )
+    env = make_training_env(cfg, num_groups=2, group_size=2, seed=0, autoreset_mode="disabled")
+    starts = env.start_states
+    obs, _ = env.reset(seed=5)
+    cube, goal = obs[::2, 17:20], obs[::2, 33:36]  # obs layout: simrl/sim/tasks/cube.py
+    b = starts.bank
+    assert len(b) == 6 and (b.source == 4).all() and (b.trials == 0).all()
+    frac = np.array([0.25, 0.5, 0.75])[None, :, None]
+    want = (cube[:, None] + frac * (goal - cube)[:, None]).reshape(6, 3)
+    np.testing.assert_allclose(b.goal, want, atol=1e-12)
+    np.testing.assert_array_equal(b.rows.tree["state"][3], env.get_state([2])["state"][0])
+    assert starts.metrics()["curriculum/added_nearer"] == 6
+    starts.prob = 1.0  # from now on every group starts from the archive
+    starts.pick = lambda rng, n: b.uid[[3, 0]][:n]  # group 0: second reset's 1/4; group 1: first's
+    obs, _ = env.reset(seed=6)
+    np.testing.assert_allclose(obs[:2, 33:36], np.repeat(b.goal[[3]], 2, axis=0), atol=1e-12)
+    np.testing.assert_allclose(obs[:2, 17:20], np.repeat(cube[[1]], 2, axis=0), atol=1e-12)
+    *_, info = env.step(np.zeros((4, 3)))
+    near = np.linalg.norm(b.goal[[3, 0]] - cube[[1, 0]], axis=1) < 0.05
+    assert near.any() and not near.all()  # one of each, for this seed
+    np.testing.assert_array_equal(info["is_success"][::2], near)
+
+
 def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run():
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
     into a fresh trainer, two more give the same weights and archive as four straight."""

@@ -136,6 +136,9 @@ class CubeTask(ArmTask):
     def achieved_goal(self) -> np.ndarray:
         return self.cube_pos().copy()
 
+    def desired_goal(self) -> np.ndarray:
+        return self.episode_state["goal"].copy()
+
     def set_goal(self, rows: np.ndarray, goal: np.ndarray) -> None:
         self.episode_state["goal"][rows] = goal
         self.set_goal_marker(rows, goal + self.goal_marker_offset)
