@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from simrl.runs.checkpoint import CheckpointError, check_compatible, load_checkpoint
-from simrl.runs.configs import from_plain
+from simrl.runs.plain import from_plain
 
 __all__ = ["CheckpointError", "Policy", "load_policy", "policy_from_payload"]
 

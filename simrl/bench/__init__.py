@@ -6,7 +6,7 @@ the arm tasks' scripted controllers (`simrl-eval policy=scripted`).
 
 from simrl.bench.compare import BenchJob, collect, plan_jobs, run_jobs, write_results
 from simrl.bench.config import DEFAULT_THRESHOLDS, BenchConfig
-from simrl.bench.results import aggregate, goals, ratios, robust, run_record
+from simrl.bench.figures import aggregate, goals, ratios, robust, run_record
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -17,48 +17,38 @@ from typing import Any
 
 import yaml
 
+from simrl.bench.figures import aggregate, goals, load_record, ratios, robust
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
-from simrl.bench.results import aggregate, goals, load_record, ratios, robust
 from simrl.checks import first_line
 from simrl.files import atomic_write_text
-from simrl.nn.compute import ComputeConfig
 from simrl.results.format import fmt
-from simrl.runs.config import RunConfig
-from simrl.runs.configs import to_plain
+from simrl.runs.plain import to_plain
+from simrl.runs.spec import TrainSpec
 from simrl.runs.summary import json_safe, write_summary
 
 
 @dataclass
 class BenchJob:
-    """One training run of the comparison."""
+    """One training run of the comparison: a seed of one side."""
 
-    algo: str
     seed: int
-    env: Any  # EnvConfig
-    model: Any  # CoreConfig
-    algo_cfg: Any  # GRPOConfig | PPOConfig
-    run: RunConfig
-    compute: ComputeConfig
-    config_dict: dict[str, Any]
+    spec: TrainSpec
 
     @property
     def name(self) -> str:
-        return f"{self.algo}_seed{self.seed}"
+        return f"{self.spec.algo}_seed{self.seed}"
 
 
-def plan_jobs(built: dict[str, tuple], seeds: list[int]) -> list[BenchJob]:
-    """Jobs interleaved by seed: grpo s0, ppo s0, grpo s1, ... .
-
-    `built[algo] = (env, model, algo_cfg, run, compute, config_dict)`, all with the same env,
-    model, precision and budget.
-    """
+def plan_jobs(built: dict[str, TrainSpec], seeds: list[int]) -> list[BenchJob]:
+    """Jobs interleaved by seed: grpo s0, ppo s0, grpo s1, ... (`built[algo]`: each side's
+    spec, all with the same env, model, precision and budget)."""
     jobs = []
     for seed in seeds:
-        for algo, (env, model, algo_cfg, run, compute, config_dict) in built.items():
-            cfg = {**config_dict, "seed": seed}
-            run = replace(run, seed=seed)
-            jobs.append(BenchJob(algo, seed, env, model, algo_cfg, run, compute, cfg))
+        for spec in built.values():
+            config = {**(spec.config_dict or {}), "seed": seed}
+            run = replace(spec.run, seed=seed)
+            jobs.append(BenchJob(seed, replace(spec, run=run, config_dict=config)))
     return jobs
 
 
@@ -104,26 +94,19 @@ def run_jobs(
     for i, job in enumerate(jobs, 1):
         run_dir = Path(out_dir) / "runs" / job.name
         dirs.append(run_dir)
-        head = f"[{i}/{len(jobs)}] {job.algo} seed {job.seed}"
-        if skip_done and _reusable(run_dir, job.config_dict):
+        head = f"[{i}/{len(jobs)}] {job.spec.algo} seed {job.seed}"
+        if skip_done and _reusable(run_dir, job.spec.config_dict):
             log(f"{head}: already completed with the same settings in {run_dir}, reused")
             continue
         if run_dir.exists() and any(run_dir.iterdir()):
             kept = _set_aside(run_dir)
             log(f"{head}: {run_dir} held another or unfinished run, kept as {kept.name}")
-        log(f"{head}: training {job.env.id} for {job.run.total_env_steps:,} env steps -> {run_dir}")
+        log(
+            f"{head}: training {job.spec.env.id} for {job.spec.run.total_env_steps:,} env steps -> {run_dir}"
+        )
         t0 = time.perf_counter()
         try:
-            s = run_training(
-                job.algo,
-                job.env,
-                job.model,
-                job.algo_cfg,
-                job.run,
-                run_dir,
-                job.config_dict,
-                compute=job.compute,
-            )
+            s = run_training(job.spec, run_dir)
             log(
                 f"{head}: {s.get('status')} in {time.perf_counter() - t0:.0f} s, final return "
                 f"{fmt(s.get('final_return_mean'))}, peak learner memory "
@@ -138,7 +121,9 @@ def run_jobs(
             run_dir.mkdir(parents=True, exist_ok=True)
             path = run_dir / "summary.json"
             summary = json.loads(path.read_text()) if path.exists() else {}
-            summary.update(algo=job.algo, seed=job.seed, env_id=job.env.id, status="failed")
+            summary.update(
+                algo=job.spec.algo, seed=job.seed, env_id=job.spec.env.id, status="failed"
+            )
             summary.setdefault("error", message)
             write_summary(path, summary)
             atomic_write_text(run_dir / "error.log", traceback.format_exc())

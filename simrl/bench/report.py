@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simrl.bench.results import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
+from simrl.bench.figures import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
 from simrl.results.format import fmt, fmt_diff, fmt_interval, fmt_mean_std, fmt_ratio
 
 LABELS = {

@@ -4,9 +4,9 @@
 means with their ratio (difference for the final return) of peak learner memory, FLOPs per
 sample, update time, learner throughput and final return, read from each dir's results.json.
 `robust` recomputes, from each dir's completed runs, mean ± sample std and IQM [95% CI] of the
-final return per algorithm and P(GRPO > PPO) [95% CI] (`simrl.bench.results.robust`), then per
+final return per algorithm and P(GRPO > PPO) [95% CI] (`simrl.bench.figures.robust`), then per
 core preset P(GRPO > PPO) over all its tasks (rliable's average over tasks, runs x tasks
-bootstrap). Renderers only: every statistic comes from `simrl.bench.results` / `simrl.results`.
+bootstrap). Renderers only: every statistic comes from `simrl.bench.figures` / `simrl.results`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from simrl.bench.results import aggregate, robust
+from simrl.bench.figures import aggregate, robust
 from simrl.files import atomic_write_text
 from simrl.results import fmt, fmt_interval, fmt_mean_std, md_table, probability_of_improvement
 

@@ -5,9 +5,11 @@
 - `simrl-bench` (`simrl.cli.bench`): GRPO vs PPO side by side.
 - `simrl-report` (`simrl.cli.report`): aggregate a sweep (table, CSV, markdown, curves).
 - `simrl-tune` (`simrl.cli.tune`): Optuna search over simrl-train runs, resumable (SQLite).
+- `simrl-export` (`simrl.cli.export`): a trained policy as ONNX, TorchScript or an SB3 zip.
 
-Shared pieces: `schema` (structured configs), `validate` (one-line config errors), `app`
-(check the command line, then run Hydra), `aggregate` (pure run-dir statistics), `callbacks`.
+Shared pieces: `schema` (structured configs), `build` (composed config -> checked
+`simrl.runs.TrainSpec`, one-line errors), `preflight` (env, machine, memory, resume checks), `app`
+(check the command line, then run Hydra), `outdir` (output-dir checks), `callbacks` (sweep end).
 Every module with an entry point also runs as `python -m simrl.cli.<name>`.
 """
 

@@ -120,7 +120,7 @@ def check_overrides(
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    from simrl.cli.validate import check_group_paths, one_line
+    from simrl.cli.build import check_group_paths, one_line
 
     check_group_paths(overrides)
     try:

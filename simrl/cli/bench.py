@@ -24,7 +24,7 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 from simrl.bench.config import QUICK_GRPO_ITERATIONS, QUICK_SEEDS, BenchConfig, grpo_iteration_steps
 from simrl.cli import schema
 from simrl.cli.app import fail, run_app
-from simrl.cli.validate import build_configs
+from simrl.cli.build import build_configs
 from simrl.nn.device import resolve_device
 from simrl.runs.config import RunConfig
 
@@ -94,7 +94,7 @@ def _build_side(cfg: DictConfig, algo: str, num_threads: int | None = None) -> A
 
 
 def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchConfig, dict, dict]:
-    """Validate everything and return (bench settings, built configs per algo, setup dict).
+    """Validate everything and return (bench settings, each side's `TrainSpec`, setup dict).
 
     Both sides share env, model, precision, device, seeds and env-step budget; each side's
     `eval_every` is set so both evaluate about `bench.eval_points` times per run at similar env
@@ -124,7 +124,7 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
         if algo == "grpo" and equal_pass:
             algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
             config_dict["algo"] = {**config_dict["algo"], "micro_batch_size": equal_pass}
-        out[algo] = (b.env, b.model, algo_cfg, run, b.compute, config_dict)
+        out[algo] = replace(b, algo_cfg=algo_cfg, run=run, config_dict=config_dict)
     setup = {
         "env_id": first.env.id,
         "model": cfg.model.get("name", "custom"),
@@ -171,7 +171,7 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
     from hydra.core.hydra_config import HydraConfig
 
     from simrl.bench.compare import plan_jobs, run_jobs, write_results
-    from simrl.cli.validate import one_line
+    from simrl.cli.build import one_line
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

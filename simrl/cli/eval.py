@@ -20,8 +20,8 @@ from omegaconf import MISSING, DictConfig, OmegaConf
 
 from simrl.checks import MAX_ROWS
 from simrl.cli.app import fail, run_app
+from simrl.cli.build import ConfigError
 from simrl.cli.outdir import check_out_dir
-from simrl.cli.validate import ConfigError
 
 APP = "simrl-eval"
 

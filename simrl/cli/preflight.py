@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from simrl.checks import first_line
 from simrl.cli.usage import UsageError as ConfigError
 from simrl.nn import CoreConfig
@@ -21,10 +23,24 @@ from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 
 if TYPE_CHECKING:
-    from simrl.cli.validate import BuiltConfigs
+    from simrl.runs.spec import TrainSpec
 
 
 RENDER_MODES = (None, "rgb_array", "depth_array", "human")
+
+
+def preflight(spec: TrainSpec, spaces: tuple[Any, Any]) -> None:
+    """Every check of a built run that needs files or the machine (the env itself was built
+    by `check_env`, which gave `spaces`): curriculum files and success signal, learner memory,
+    device and precision, the resume target."""
+    from simrl.sim.preflight import check_training_inputs
+
+    check_training_inputs(spec.env)  # curriculum files, success for outcome rewards
+    obs_dim, act_dim = (int(np.prod(space.shape)) for space in spaces)
+    check_memory(spec.model, spec.algo_cfg, obs_dim, act_dim)
+    check_machine(spec.run, spec.compute)
+    if spec.run.resume is not None:
+        check_resume(spec, spaces)
 
 
 def check_render_mode(mode: Any) -> None:
@@ -78,7 +94,7 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
         env.close()
 
 
-def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
+def check_resume(built: TrainSpec, spaces: tuple[Any, Any]) -> None:
     """A resume target that this run cannot continue is refused before anything is written: it
     must be a readable simrl checkpoint of the same algorithm and env whose policy weights fit
     this run's model (checked by rebuilding the policy from it, on the CPU)."""
@@ -89,7 +105,7 @@ def check_resume(built: BuiltConfigs, spaces: tuple[Any, Any]) -> None:
         check_same_run,
         load_checkpoint,
     )
-    from simrl.runs.configs import to_plain
+    from simrl.runs.plain import to_plain
 
     resume = built.run.resume
     obs_space, act_space = spaces

@@ -6,7 +6,7 @@ its type and default, with no second list to keep in sync. Each node adds what o
 a `name` (the group option, used in run directory names) and, for `env`, the task's default budget.
 
 Hydra checks types while composing (`seed=abc` fails); value checks (`algo.clip_low=-1`) are the
-limits declared on the owners' fields (`simrl.checks`), applied when `simrl.cli.validate.build_configs`
+limits declared on the owners' fields (`simrl.checks`), applied when `simrl.cli.build.build_configs`
 builds the owners, before any work starts.
 """
 

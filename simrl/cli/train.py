@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
+from simrl.cli.build import build_configs, check_alias_conflicts
 from simrl.cli.outdir import NEW_DIR, check_hydra_dirs, planned_path, raw_value
-from simrl.cli.validate import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import RunDirLock, run_files
+from simrl.runs.spec import RunCallback
 
 APP = "simrl-train"
 
@@ -94,8 +96,9 @@ def write_failure(run_dir: Path, error: str, details: str, cfg: DictConfig | Non
     return summary
 
 
-def train_job(cfg: DictConfig) -> dict[str, Any]:
-    """Hydra task: validate, train into Hydra's output dir, return the summary.
+def train_job(cfg: DictConfig, callbacks: Sequence[RunCallback] = ()) -> dict[str, Any]:
+    """Hydra task: validate, train into Hydra's output dir, return the summary (`callbacks`:
+    passed to the run, see `simrl.runs.RunCallback`).
 
     In a sweep, errors become a failed summary.json and the sweep goes on; a lone run prints one
     error line and exits non-zero. A run stopped by SIGINT / SIGTERM (checkpointed) exits with
@@ -118,7 +121,7 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
     _note_stale(lock)
     fresh = not run_files(run_dir) or run_files(run_dir) == [".hydra"]
     try:
-        return _train_in(run_dir, cfg, multirun, launcher)
+        return _train_in(run_dir, cfg, multirun, launcher, callbacks)
     except KeyboardInterrupt:
         if fresh and cfg.get("resume") is None and run_files(run_dir) in ([], [".hydra"]):
             import shutil
@@ -129,8 +132,10 @@ def train_job(cfg: DictConfig) -> dict[str, Any]:
         lock.release()
 
 
-def _train_in(run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any) -> dict[str, Any]:
-    from simrl.cli.validate import one_line
+def _train_in(
+    run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any, callbacks: Sequence[RunCallback]
+) -> dict[str, Any]:
+    from simrl.cli.build import one_line
 
     try:
         threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
@@ -140,7 +145,7 @@ def _train_in(run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any) -> 
             if done.get("status") == "completed":
                 return done
             built.run.resume = str(run_dir)
-        summary = built.train(run_dir)
+        summary = built.train(run_dir, callbacks=callbacks)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -330,16 +335,22 @@ def run_setting(override: str) -> bool:
     return "${" not in value
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`)."""
-    from simrl.cli import callbacks
+def main(argv: list[str] | None = None, callbacks: Sequence[RunCallback] = ()) -> None:
+    """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`); from
+    Python, `callbacks` are handed to every run this command starts (`simrl.runs.RunCallback`)."""
+    from simrl.cli.callbacks import last_sweep_failures
 
     argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
+    hooks = tuple(callbacks)
+
+    def job(cfg: DictConfig) -> dict[str, Any]:
+        return train_job(cfg, hooks)
+
     try:
-        run_app(APP, "config", train_job, check=check_train, argv=argv, claim=claim_run_dir)
+        run_app(APP, "config", job, check=check_train, argv=argv, claim=claim_run_dir)
     finally:
         _drop_unstarted_dirs()
-    failed = callbacks.last_sweep_failures()
+    failed = last_sweep_failures()
     if failed:
         fail(APP, f"{failed[0]} of {failed[1]} runs failed; see {failed[2]}", code=1)
 

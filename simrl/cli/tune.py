@@ -36,6 +36,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli import schema  # noqa: F401  (registers the train schema)
 from simrl.cli.app import CONFIG_MODULE, fail
+from simrl.cli.build import build_configs, one_line
 from simrl.cli.outdir import check_out_dir
 from simrl.cli.tune_checks import (
     check_metric,
@@ -51,7 +52,6 @@ from simrl.cli.tune_space import (  # noqa: F401  (re-exported for users and tes
     split_overrides,
     suggest,
 )
-from simrl.cli.validate import build_configs, one_line
 
 APP = "simrl-tune"
 

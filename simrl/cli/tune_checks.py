@@ -16,7 +16,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from simrl.checks import ConfigValueError, check_value, nearest
-from simrl.cli.validate import BuiltConfigs, ConfigError
+from simrl.cli.build import ConfigError
+from simrl.runs.spec import TrainSpec
 
 # summary.json keys that identify or describe a run rather than measure it
 NOT_METRICS = (
@@ -28,8 +29,8 @@ NOT_METRICS = (
 @lru_cache(maxsize=1)
 def objective_metrics() -> tuple[str, ...]:
     """The numeric summary.json keys of a run (what `tune.metric` may name), sorted."""
-    from simrl.runs.metering import UpdateMeter
     from simrl.runs.summary import LEARNER_KEYS, REQUIRED_SUMMARY_KEYS, build_summary
+    from simrl.runs.update_meter import UpdateMeter
 
     keys = set(REQUIRED_SUMMARY_KEYS) | set(LEARNER_KEYS) | set(UpdateMeter("cpu").stats())
     try:
@@ -67,7 +68,7 @@ def check_metric(metric: str) -> None:
         )
 
 
-def _owners(built: BuiltConfigs) -> dict[str, tuple[type, ...]]:
+def _owners(built: TrainSpec) -> dict[str, tuple[type, ...]]:
     """Command-line group -> the settings dataclasses whose fields its keys name."""
     from simrl.nn import CoreConfig
     from simrl.nn.compute import ComputeConfig
@@ -84,9 +85,7 @@ def _owners(built: BuiltConfigs) -> dict[str, tuple[type, ...]]:
     }
 
 
-def _field_of(
-    key: str, spec: Any, built: BuiltConfigs
-) -> tuple[type, dataclasses.Field, Any] | None:
+def _field_of(key: str, spec: Any, built: TrainSpec) -> tuple[type, dataclasses.Field, Any] | None:
     """(owner class, field, value mapping) of a space key; None where nothing can be derived
     (free-form `env.options.*`, the `precision` group); ConfigError for an unknown key."""
     group, _, name = key.rpartition(".")
@@ -107,7 +106,7 @@ def _field_of(
     return cls, f, mapping
 
 
-def check_space_limits(space: dict[str, Any], built: BuiltConfigs) -> None:
+def check_space_limits(space: dict[str, Any], built: TrainSpec) -> None:
     """Every bound and choice of the (flattened, well-formed) space is a value training accepts."""
     for key, spec in space.items():
         found = _field_of(key, spec, built)
@@ -136,7 +135,7 @@ def check_space_limits(space: dict[str, Any], built: BuiltConfigs) -> None:
                 ) from None
 
 
-def default_study_name(built: BuiltConfigs) -> str:
+def default_study_name(built: TrainSpec) -> str:
     """`<algo>_<env id>` (slashes made file-safe): `grpo_Reacher-v5`, `ppo_simrl_Push-v0`."""
     return f"{built.algo}_{built.env.id}".replace("/", "_").replace(" ", "_")
 
@@ -167,7 +166,7 @@ def study_run(storage: str, study_name: str) -> dict[str, str] | None:
     return {}
 
 
-def check_same_study(storage: str, study_name: str, built: BuiltConfigs) -> None:
+def check_same_study(storage: str, study_name: str, built: TrainSpec) -> None:
     """A study never mixes envs or algorithms: one line when the named study tunes another."""
     found = study_run(storage, study_name)
     if not found:

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
-from simrl.cli.validate import ConfigError
+from simrl.cli.build import ConfigError
 
 SAMPLERS = ("tpe", "random")
 DIRECTIONS = ("maximize", "minimize")

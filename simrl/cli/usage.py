@@ -1,6 +1,6 @@
 """A light one-line usage error for the apps that do not compose a training config.
 
-Same wording as `simrl.cli.validate.ConfigError` (`key=value why; allowed: ...`) without its
+Same wording as `simrl.cli.build.ConfigError` (`key=value why; allowed: ...`) without its
 imports (torch, the simulators), so `simrl-report` starts fast.
 """
 

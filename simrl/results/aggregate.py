@@ -1,7 +1,7 @@
 """Group the runs of a sweep by their settings and compute each group's statistics over seeds.
 
 Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
-(`simrl.results.runs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
+(`simrl.results.run_dirs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
 into two groups of three. Each group gets mean ± sample std (ddof=1) of every STATS column over its
 completed runs (stopped and failed runs are counted and listed, not averaged), and the IQM with
 its 95% bootstrap interval of the ROBUST columns. `first_reached` gives, per seed, the env steps at
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simrl.results.runs import RunRecord
+from simrl.results.run_dirs import RunRecord
 from simrl.results.stats import Estimate, Stat, iqm, mean_std
 
 # (column, summary key) aggregated over the seeds of a group.

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from simrl.files import atomic_write_bytes
-from simrl.results.runs import num
+from simrl.results.run_dirs import num
 from simrl.results.stats import mean_curve
 
 X_LABELS = {"env_steps": "env steps", "wall_s": "wall-clock (s)"}

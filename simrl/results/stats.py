@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from simrl.results.runs import num
+from simrl.results.run_dirs import num
 
 BOOTSTRAP_REPS = 2000  # stratified-bootstrap resamples per interval
 BOOTSTRAP_SEED = 0  # numpy seed of the bootstrap (reports are reproducible)

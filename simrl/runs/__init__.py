@@ -3,6 +3,7 @@
 from simrl.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from simrl.runs.evaluate import EvalResult, evaluate_checkpoint, evaluate_policy
 from simrl.runs.loop import run_training
+from simrl.runs.spec import RunCallback, TrainSpec
 
 __all__ = [
     "CheckpointError",
@@ -10,6 +11,8 @@ __all__ = [
     "evaluate_checkpoint",
     "evaluate_policy",
     "load_checkpoint",
+    "RunCallback",
     "run_training",
     "save_checkpoint",
+    "TrainSpec",
 ]

@@ -205,7 +205,7 @@ def evaluate_checkpoint(
     from simrl.policy import policy_from_payload
     from simrl.runs.checkpoint import load_checkpoint
     from simrl.runs.config import RunConfig
-    from simrl.runs.configs import from_plain
+    from simrl.runs.plain import from_plain
     from simrl.runs.video import VIDEO_FORMATS, video_fps, video_name, write_video
     from simrl.sim.config import EnvConfig
 

@@ -6,7 +6,7 @@ run (RunConfig.resume) continues the same run and, on CPU, ends with the same pa
 uninterrupted one.
 
 Clocks: `wall_s`, `train_s`, `env_steps_per_s` and update times leave out the meters' overhead
-(metered updates are charged what a plain update of their size costs; `simrl.runs.metering`).
+(metered updates are charged what a plain update of their size costs; `simrl.runs.update_meter`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,19 +35,15 @@ from simrl.runs.checkpoint import (
     make_payload,
     save_checkpoint,
 )
-from simrl.runs.config import RunConfig
-from simrl.runs.configs import to_plain, to_scalar
 from simrl.runs.evaluate import eval_seed, evaluate_policy, make_eval_env
 from simrl.runs.loggers import open_tracker
-from simrl.runs.metering import UpdateMeter
-from simrl.runs.metrics import MetricsWriter
+from simrl.runs.metrics_writer import MetricsWriter
+from simrl.runs.plain import to_plain, to_scalar
 from simrl.runs.progress import RunProgress
+from simrl.runs.spec import RunCallback, TrainSpec
 from simrl.runs.state import MAX_NONFINITE_STREAK, RunState, nonfinite_update, rename_clashes
 from simrl.runs.summary import build_summary, print_run_report, write_summary
-
-# Functions called as hook(path, iteration) after every `last.pt` a run writes, in any run of this
-# process (e.g. to copy checkpoints elsewhere, or, in tests, to signal the run at a known point).
-CHECKPOINT_HOOKS: list[Callable[[Path, int], Any]] = []
+from simrl.runs.update_meter import UpdateMeter
 
 STOP_SIGNALS = tuple(
     s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGUSR2", None)) if s is not None
@@ -55,26 +51,21 @@ STOP_SIGNALS = tuple(
 
 
 def run_training(
-    algo: str,
-    env_cfg: Any,
-    model_cfg: Any,
-    algo_cfg: Any,
-    run: RunConfig,
+    spec: TrainSpec,
     run_dir: str | Path,
-    config_dict: dict[str, Any] | None = None,
     *,
-    compute: ComputeConfig | None = None,
+    callbacks: Sequence[RunCallback] = (),
     trainer_factory: Callable[..., Any] | None = None,
     env_factory: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """Train `algo` until `run.total_env_steps`, writing the run directory; return the summary.
+    """Train `spec` until `spec.run.total_env_steps`, writing the run directory; return the summary.
 
-    `compute` (device, threads, precision) is resolved here, once, and handed to the trainer.
+    `spec.compute` (device, threads, precision) is resolved here, once, and handed to the trainer.
     `trainer_factory(env_cfg, model_cfg, algo_cfg, compute, seed=, total_env_steps=)` defaults to
-    the registry's `make_trainer` for `algo`; `env_factory` (same signature as
-    `simrl.sim.make_group_env`) builds the evaluation env; the functions in `CHECKPOINT_HOOKS` are
-    called after each `last.pt` is written. Bad settings or an unusable `run.resume` checkpoint raise a
-    one-line ValueError before any work. The summary's `status` is "completed", "stopped" or
+    the registry's `make_trainer` for `spec.algo`; `env_factory` (same signature as
+    `simrl.sim.make_group_env`) builds the evaluation env; each of `callbacks` is told of every
+    `last.pt` written (`RunCallback.on_checkpoint`). Bad settings or an unusable `run.resume`
+    checkpoint raise a one-line ValueError before any work. The summary's `status` is "completed", "stopped" or
     "failed" (NaN guard or an error; errors are re-raised after the summary is written).
 
     SIGINT (Ctrl-C) and SIGTERM stop the run after the current iteration: it is checkpointed and
@@ -83,7 +74,8 @@ def run_training(
     a launcher listened to before the run (submitit's preemption signal) is handed on to it
     after saving, so the launcher can requeue the job; the requeued run resumes.
     """
-    compute_cfg = compute or ComputeConfig()
+    algo, env_cfg, model_cfg, run = spec.algo, spec.env, spec.model, spec.run
+    compute_cfg = spec.compute or ComputeConfig()
     resolved = resolve_compute(compute_cfg, int(getattr(model_cfg, "width", 0) or 0))
     if trainer_factory is None:
         from simrl.algos.registry import get_algo
@@ -119,14 +111,14 @@ def run_training(
         trainer = trainer_factory(
             env_cfg,
             model_cfg,
-            algo_cfg,
+            spec.algo_cfg,
             resolved,
             seed=run.seed,
             total_env_steps=run.total_env_steps,
         )
         session = _Session(
-            algo, env_cfg, model_cfg, algo_cfg, run, compute_cfg, resolved, Path(run_dir),
-            config_dict, trainer, eval_env, e_seed, obs_dim, act_dim,
+            spec, compute_cfg, resolved, Path(run_dir), tuple(callbacks), trainer, eval_env,
+            e_seed, obs_dim, act_dim,
         )  # fmt: skip
         if payload is not None:
             session.restore(payload)
@@ -142,21 +134,23 @@ class _Session:
     """One invocation of the run loop (a fresh run or a resumed one)."""
 
     def __init__(
-        self, algo, env_cfg, model_cfg, algo_cfg, run, compute_cfg, compute, run_dir, config_dict,
-        trainer, eval_env, eval_seed, obs_dim, act_dim,
+        self, spec, compute_cfg, compute, run_dir, callbacks, trainer, eval_env, eval_seed,
+        obs_dim, act_dim,
     ) -> None:  # fmt: skip
-        self.algo, self.env_cfg, self.run, self.run_dir = algo, env_cfg, run, run_dir
-        self.compute = compute
+        algo, run = spec.algo, spec.run
+        self.algo, self.env_cfg, self.run, self.run_dir = algo, spec.env, run, run_dir
+        self.compute, self.callbacks = compute, callbacks
         self.trainer, self.eval_env, self.eval_seed = trainer, eval_env, eval_seed
         self.obs_dim, self.act_dim = obs_dim, act_dim
         self.meter = UpdateMeter(compute.device, run.meters, clock=lambda: time.perf_counter())
         self.configs = {
-            "env": to_plain(env_cfg),
-            "model": to_plain(model_cfg),
-            "algo": to_plain(algo_cfg),
+            "env": to_plain(spec.env),
+            "model": to_plain(spec.model),
+            "algo": to_plain(spec.algo_cfg),
             "run": to_plain(replace(run, resume=None)),
             "compute": to_plain(compute_cfg),
         }
+        config_dict = spec.config_dict
         if config_dict is None:
             config_dict = {"algo_name": algo, **self.configs}
         self.config = to_plain(config_dict)
@@ -204,8 +198,8 @@ class _Session:
             self.last_ckpt_iteration = int(self.trainer.iteration)
             self.last_ckpt_env_steps = int(self.trainer.env_steps)
             self.last_good_checkpoint = str(path)
-            for hook in list(CHECKPOINT_HOOKS):
-                hook(path, int(self.trainer.iteration))
+            for callback in self.callbacks:
+                callback.on_checkpoint(path, int(self.trainer.iteration))
         return path
 
     # -- evaluation ----------------------------------------------------------------------------

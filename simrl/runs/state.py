@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from simrl.runs.configs import to_plain
-from simrl.runs.metrics import EVAL_COLUMNS, LEAD_COLUMNS
+from simrl.runs.metrics_writer import EVAL_COLUMNS, LEAD_COLUMNS
+from simrl.runs.plain import to_plain
 
 MAX_NONFINITE_STREAK = 3
 RESERVED_COLUMNS = frozenset(LEAD_COLUMNS) | frozenset(EVAL_COLUMNS)

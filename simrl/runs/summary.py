@@ -13,7 +13,7 @@ import numpy as np
 
 from simrl.files import atomic_write_text
 from simrl.results.format import fmt
-from simrl.runs.configs import to_plain
+from simrl.runs.plain import to_plain
 
 # Keys every summary.json holds: simrl-report, simrl-bench, simrl-tune and the benchmark scripts
 # read them back from run directories (tests check them).
@@ -130,7 +130,7 @@ def build_summary(
         vals = [r.get(key) for r in state.history if isinstance(r.get(key), (int, float))]
         return float(np.nansum(vals)) if vals else None
 
-    # clocks leave out the meters' overhead (simrl.runs.metering): state.train_s is as measured
+    # clocks leave out the meters' overhead (simrl.runs.update_meter): state.train_s is as measured
     excluded = float(meter.excluded_s()) if hasattr(meter, "excluded_s") else 0.0
     train_s = state.train_s - excluded
     update_total = total("update_time_s")

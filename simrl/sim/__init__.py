@@ -13,12 +13,12 @@ import os
 if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
     os.environ["MUJOCO_GL"] = "egl"
 
+from simrl.sim.arg_checks import AUTORESET_MODES
 from simrl.sim.batched import GroupVecEnv
 from simrl.sim.group_base import GroupEnv
 from simrl.sim.make import make_group_env
 from simrl.sim.registry import available_envs, discover_tasks, get_task, register_task
 from simrl.sim.task import Task, asset_path
-from simrl.sim.validate import AUTORESET_MODES
 
 discover_tasks()
 

@@ -21,7 +21,11 @@ groups always starts from the task's own resets. Candidates come from
   each tracked row; when a row ends solved from a start that is not yet easy (a task reset, or
   an archive state whose success rate was below one half), the snapshots of one
   solved row of the group become candidates with one success in one episode (new
-  demonstrations, of configurations the demos never showed).
+  demonstrations, of configurations the demos never showed);
+- hindsight (`hindsight`): a failed group's start state with the goal moved to where its
+  furthest-moving row left the object (that row solved it);
+- nearer goals (`nearer`, `goal_steps` K > 0, goal tasks): every start from the task's resets
+  with the goal moved j / (K + 1), j = 1..K, of the way from the object to its goal.
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and

@@ -33,9 +33,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
+from simrl.sim.arg_checks import AUTORESET_MODES
 from simrl.sim.reward_terms import zero_terms
 from simrl.sim.sampling import generator_from_state
-from simrl.sim.validate import AUTORESET_MODES
 
 
 def select_rows(snapshot: dict[str, Any], index: np.ndarray) -> dict[str, Any]:

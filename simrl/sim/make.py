@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from simrl.sim.arg_checks import check_sizes
 from simrl.sim.config import EnvConfig
 from simrl.sim.group_base import GroupEnv
 from simrl.sim.registry import check_env_id, get_task, resolve_env_id
-from simrl.sim.validate import check_sizes
 
 
 def make_group_env(

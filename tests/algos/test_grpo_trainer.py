@@ -11,7 +11,7 @@ from simrl.algos.base import Trainer
 from simrl.algos.grpo import GRPOConfig, auto_lr, make_trainer
 from simrl.nn import core_preset
 from simrl.nn.compute import ComputeConfig, resolve_compute
-from simrl.runs.metering import UpdateMeter
+from simrl.runs.update_meter import UpdateMeter
 from simrl.sim.config import EnvConfig
 
 ENV = EnvConfig(id="Reacher-v5")

@@ -66,7 +66,7 @@ def test_params_about_twice_grpo():
 
 
 def test_iterate_smoke_and_meters():
-    from simrl.runs.metering import UpdateMeter
+    from simrl.runs.update_meter import UpdateMeter
 
     t = make()
     meter = UpdateMeter("cpu")
@@ -155,7 +155,7 @@ def test_run_loop_resume_matches_uninterrupted(tmp_path):
     # Through simrl.runs: 4 iterations in one go == 2 iterations, stop, resume for 2 more (CPU).
     from dataclasses import replace
 
-    from simrl.runs import run_training
+    from simrl.runs import TrainSpec, run_training
     from simrl.runs.config import RunConfig
 
     algo = PPOConfig(**TINY)
@@ -164,13 +164,11 @@ def test_run_loop_resume_matches_uninterrupted(tmp_path):
         progress=False, tensorboard=False,
     )  # fmt: skip
     model = core_preset("small")
-    kw = {"compute": CPU_CFG}
-    run_training("ppo", REACHER, model, algo, run, tmp_path / "a", **kw)
-    run_training(
-        "ppo", REACHER, model, algo, replace(run, total_env_steps=512), tmp_path / "b", **kw
-    )
+    spec = TrainSpec("ppo", REACHER, model, algo, run, CPU_CFG)
+    run_training(spec, tmp_path / "a")
+    run_training(replace(spec, run=replace(run, total_env_steps=512)), tmp_path / "b")
     resumed = replace(run, resume=str(tmp_path / "b"))
-    summary = run_training("ppo", REACHER, model, algo, resumed, tmp_path / "b", **kw)
+    summary = run_training(replace(spec, run=resumed), tmp_path / "b")
     assert summary["env_steps"] == 1024 and summary["resumed_from"]
     a = torch.load(tmp_path / "a/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]
     b = torch.load(tmp_path / "b/checkpoints/last.pt", weights_only=True)["trainer"]["policy"]

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from simrl.bench import BenchConfig, aggregate, goals, ratios, robust, run_record, write_results
+from simrl.bench.figures import first_crossing
 from simrl.bench.report import render_report
-from simrl.bench.results import first_crossing
 
 
 def summary(algo, seed, peak, flops, ret, curve, **extra):

@@ -18,7 +18,7 @@ from simrl.algos.grpo import GRPOConfig
 from simrl.algos.ppo import PPOConfig
 from simrl.cli.app import check_overrides
 from simrl.cli.bench import build_bench
-from simrl.cli.validate import build_configs
+from simrl.cli.build import build_configs
 
 from .conftest import TESTS_ON_PATH, run_cli
 
@@ -64,7 +64,7 @@ def test_bench_preset_runs_both_learners_with_the_preset_settings() -> None:
     bench, built, setup = build_bench(cfg)
     assert setup["env_id"] == "Hopper-v5" and setup["total_env_steps"] == 1_000_000
     assert bench.seeds == [0, 1] and set(built) == {"grpo", "ppo"}
-    grpo_cfg, ppo_cfg = built["grpo"][2], built["ppo"][2]
+    grpo_cfg, ppo_cfg = built["grpo"].algo_cfg, built["ppo"].algo_cfg
     assert ppo_cfg == PPOConfig(**_tuned("hopper_bench", "ppo")).for_env("Hopper-v5")
     tuned = _tuned("hopper_bench", "grpo")
     assert all(getattr(grpo_cfg, k) == v for k, v in tuned.items())

@@ -5,6 +5,9 @@ from that checkpoint in the same run directory, ending where an uninterrupted ru
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -25,16 +28,18 @@ CKPT = [a for a in TINY if not a.startswith("checkpoint_every")] + ["checkpoint_
 def test_preempted_submitit_job_is_requeued_and_resumes_exactly(tmp_path):
     preempted = tmp_path / "preempted"
     preempted.mkdir()
-    proc = run_cli(
-        "train",
-        "-m",
-        "hydra/launcher=submitit_local",
-        "+hydra.callbacks.preempt._target_=testenvs.preempt.PreemptOnce",
-        "seed=3",
-        "num_threads=1",
-        *CKPT,
+    # the job (and its callback) travels to submitit's worker pickled, and again when requeued
+    driver = (
+        "import sys\nfrom testenvs.preempt import PreemptOnce\nfrom simrl.cli.train import main\n"
+        "main(sys.argv[1:], callbacks=[PreemptOnce()])\n"
+    )
+    args = ["-m", "hydra/launcher=submitit_local", "seed=3", "num_threads=1", *CKPT]
+    proc = subprocess.run(
+        [sys.executable, "-c", driver, *args],
         cwd=preempted,
-        env=TESTS_ON_PATH,
+        env={**os.environ, **TESTS_ON_PATH},
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from simrl.cli.report import write_report
 from simrl.results import group_runs, load_runs, mean_curve
+from simrl.results.sweep_report import write_report
 
 from .conftest import GOAL_POINT, TESTS_ON_PATH, TINY, cpus, only_sweep_dir, run_cli, summary
 

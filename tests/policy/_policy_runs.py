@@ -22,7 +22,7 @@ def train_tiny(algo: str, env_id: str, run_dir: Path) -> dict:
     """A ~1k env-step run of `algo` on `env_id` into `run_dir`; its summary."""
     from simrl.nn import core_preset
     from simrl.nn.compute import ComputeConfig
-    from simrl.runs import run_training
+    from simrl.runs import TrainSpec, run_training
     from simrl.runs.config import RunConfig
     from simrl.sim.config import EnvConfig
 
@@ -38,7 +38,8 @@ def train_tiny(algo: str, env_id: str, run_dir: Path) -> dict:
         seed=0, total_env_steps=1000, eval_episodes=4, eval_every=0, checkpoint_every=0,
         progress=False, tensorboard=False,
     )  # fmt: skip
-    return run_training(
-        algo, EnvConfig(id=env_id), core_preset("small", width=16), algo_cfg, run, run_dir, None,
-        compute=ComputeConfig(device="cpu", num_threads=1),
+    spec = TrainSpec(
+        algo, EnvConfig(id=env_id), core_preset("small", width=16), algo_cfg, run,
+        ComputeConfig(device="cpu", num_threads=1),
     )  # fmt: skip
+    return run_training(spec, run_dir)

@@ -8,10 +8,10 @@ import csv
 
 from _results_runs import write_run
 
-from simrl.cli.report import markdown, write_report
-from simrl.cli.report_plots import group_rows, group_title, overview_rows
 from simrl.results import group_runs, load_runs
 from simrl.results.plots import LABEL_CHARS, Panel, Series, draw_panel
+from simrl.results.sweep_plots import group_rows, group_title, overview_rows
+from simrl.results.sweep_report import markdown, write_report
 
 
 def _axes():

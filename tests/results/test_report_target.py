@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from simrl.cli.report import load_groups, main, target_cell
+from simrl.cli.report import main
 from simrl.results import first_reached
+from simrl.results.sweep_report import load_groups, target_cell
 
 
 def test_first_reached_per_seed(sweep: Path) -> None:

@@ -5,8 +5,9 @@ import math
 
 import pytest
 
-from simrl.cli.report import group_rows, main, markdown, write_report
+from simrl.cli.report import main
 from simrl.results import group_runs, load_runs
+from simrl.results.sweep_report import group_rows, markdown, write_report
 
 
 def test_report_files_and_rows(sweep):
@@ -54,7 +55,7 @@ def test_main_prints_the_table(sweep, tmp_path, capsys):
 
 def test_curves_add_a_success_row_only_for_tasks_with_success(sweep, tmp_path, monkeypatch):
     import simrl.results.plots as plots
-    from simrl.cli.report import plot_groups
+    from simrl.results.sweep_plots import plot_groups
 
     drawn = {}
 

@@ -6,7 +6,7 @@ import pytest
 from _results_runs import write_run
 
 from simrl.results import group_runs, load_run, load_runs
-from simrl.results.runs import eval_curve, num, read_metrics
+from simrl.results.run_dirs import eval_curve, num, read_metrics
 
 
 def test_num_parses_every_source_alike():

@@ -20,6 +20,7 @@ from _runs_fakes import (
 from simrl.runs import evaluate_checkpoint, evaluate_policy, run_training
 from simrl.runs.config import RunConfig
 from simrl.runs.evaluate import eval_seed
+from simrl.runs.spec import TrainSpec
 from simrl.sim.config import EnvConfig
 
 
@@ -79,8 +80,8 @@ def test_eval_seed_is_derived_and_distinct() -> None:
 def test_evaluate_checkpoint_rebuilds_and_films(tmp_path: Path) -> None:
     run = RunConfig(seed=1, total_env_steps=80, eval_episodes=4, progress=False, tensorboard=False)
     summary = run_training(
-        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, tmp_path / "run",
-        {}, trainer_factory=fake_factory, env_factory=make_fake_env,
+        TrainSpec("fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, config_dict={}),
+        tmp_path / "run", trainer_factory=fake_factory, env_factory=make_fake_env,
     )  # fmt: skip
     out = evaluate_checkpoint(
         tmp_path / "run",

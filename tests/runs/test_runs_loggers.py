@@ -18,6 +18,7 @@ from _runs_fakes import FakeAlgoConfig, FakeModelConfig, fake_factory, make_fake
 import simrl.runs.loggers as loggers
 from simrl.runs import run_training
 from simrl.runs.config import RunConfig
+from simrl.runs.spec import TrainSpec
 from simrl.sim.config import EnvConfig
 
 ITERS, STEPS = 8, 40
@@ -28,10 +29,16 @@ def _run(run_dir: Path, logger: str, tensorboard: bool = False) -> dict:
         seed=3, total_env_steps=ITERS * STEPS, eval_every=2, eval_episodes=3, checkpoint_every=0,
         progress=False, tensorboard=tensorboard, logger=logger,
     )  # fmt: skip
+    spec = TrainSpec(
+        "fake",
+        EnvConfig(id="Fake-v0"),
+        FakeModelConfig(),
+        FakeAlgoConfig(),
+        run,
+        config_dict={"note": "test", "model": {"hidden": 8}},
+    )
     return run_training(
-        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, run_dir,
-        {"note": "test", "model": {"hidden": 8}},
-        trainer_factory=fake_factory, env_factory=make_fake_env,
+        spec, run_dir, trainer_factory=fake_factory, env_factory=make_fake_env,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from _runs_fakes import FakeAlgoConfig, FakeBatch, FakeModelConfig, fake_factory
 from simrl.nn.compute import ComputeConfig
 from simrl.runs import CheckpointError, load_checkpoint, run_training
 from simrl.runs.config import RunConfig
+from simrl.runs.spec import TrainSpec
 from simrl.runs.summary import REQUIRED_SUMMARY_KEYS
 from simrl.sim.config import EnvConfig
 
@@ -28,14 +29,17 @@ def _run(tmp_path: Path, name: str = "run", algo_cfg=None, model_cfg=None, env_c
     run_kw.setdefault("progress", False)
     run_kw.setdefault("tensorboard", False)
     run = RunConfig(seed=3, **run_kw)
-    return run_training(
+    spec = TrainSpec(
         "fake",
         env_cfg or EnvConfig(id="Fake-v0"),
         model_cfg or FakeModelConfig(),
         algo_cfg or FakeAlgoConfig(),
         run,
+        config_dict={"note": "test"},
+    )
+    return run_training(
+        spec,
         tmp_path / name,
-        {"note": "test"},
         trainer_factory=fake_factory,
         env_factory=make_fake_env,
     )
@@ -145,9 +149,11 @@ def test_mismatched_checkpoints_are_refused_and_nothing_is_lost(tmp_path: Path) 
     assert str(ckpt) in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(CheckpointError, match=r"algo mismatch"):
         run_training(
-            "other", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(),
-            RunConfig(resume=resume, progress=False, tensorboard=False), tmp_path / "c", {},
-            trainer_factory=fake_factory, env_factory=make_fake_env,
+            TrainSpec(
+                "other", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(),
+                RunConfig(resume=resume, progress=False, tensorboard=False), config_dict={},
+            ),
+            tmp_path / "c", trainer_factory=fake_factory, env_factory=make_fake_env,
         )  # fmt: skip
     assert ckpt.read_bytes() == before
     assert not (tmp_path / "b" / "summary.json").exists()  # refused before any work
@@ -170,8 +176,11 @@ def test_bad_run_settings_one_line_errors(tmp_path: Path, field: str, value, mes
         else:
             compute = replace(compute, **{field: value})
         run_training(
-            "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, tmp_path / "r",
-            {}, compute=compute, trainer_factory=fake_factory, env_factory=make_fake_env,
+            TrainSpec(
+                "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run,
+                compute=compute, config_dict={},
+            ),
+            tmp_path / "r", trainer_factory=fake_factory, env_factory=make_fake_env,
         )  # fmt: skip
     assert "\n" not in str(err.value)
     assert not (tmp_path / "r").exists()
@@ -186,9 +195,11 @@ def test_trainer_that_makes_no_progress_fails_cleanly(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="consumed no env steps at iteration 0"):
         run_training(
-            "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(),
-            RunConfig(progress=False, tensorboard=False), tmp_path / "r", {},
-            trainer_factory=stuck_factory, env_factory=make_fake_env,
+            TrainSpec(
+                "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(),
+                RunConfig(progress=False, tensorboard=False), config_dict={},
+            ),
+            tmp_path / "r", trainer_factory=stuck_factory, env_factory=make_fake_env,
         )  # fmt: skip
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["status"] == "failed" and "consumed no env steps" in summary["error"]

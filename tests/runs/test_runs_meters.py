@@ -14,9 +14,10 @@ import pytest
 from _runs_fakes import FakeAlgoConfig, FakeModelConfig, FakeTrainer, make_fake_env
 
 import simrl.runs.loop as loop_module
-import simrl.runs.metering as metering_module
+import simrl.runs.update_meter as metering_module
 from simrl.runs import run_training
 from simrl.runs.config import RunConfig
+from simrl.runs.spec import TrainSpec
 from simrl.sim.config import EnvConfig
 
 COLLECT_S, UPDATE_S_PER_SAMPLE, MEMORY_METER_S, FLOP_METER_S = 1.0, 1e-3, 100.0, 50.0
@@ -80,7 +81,7 @@ def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, meters: boo
         progress=False, tensorboard=False, meters=meters,
     )  # fmt: skip
     summary = run_training(
-        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run,
+        TrainSpec("fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run),
         tmp_path / name, trainer_factory=lambda *a, **kw: TimedTrainer(*a, **kw),
         env_factory=make_fake_env,
     )  # fmt: skip
@@ -121,7 +122,7 @@ def test_eval_every_steps_evaluates_where_the_env_steps_cross_its_multiples(tmp_
         checkpoint_every=0, progress=False, tensorboard=False, meters=False,
     )  # fmt: skip
     summary = run_training(
-        "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run,
+        TrainSpec("fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run),
         tmp_path / "run", trainer_factory=lambda *a, **kw: FakeTrainer(*a, **kw),
         env_factory=make_fake_env,
     )  # fmt: skip

@@ -13,7 +13,7 @@ import torch
 
 from simrl.algos.registry import available_algos, get_algo
 from simrl.nn.device import resolve_device
-from simrl.runs.configs import from_plain, to_plain
+from simrl.runs.plain import from_plain, to_plain
 from simrl.runs.summary import write_summary
 
 
@@ -78,9 +78,9 @@ def test_summary_peak_memory_covers_the_whole_history() -> None:
 
     from simrl.nn.compute import ComputeConfig, resolve_compute
     from simrl.runs.config import RunConfig
-    from simrl.runs.metering import UpdateMeter
     from simrl.runs.state import RunState
     from simrl.runs.summary import REQUIRED_SUMMARY_KEYS, build_summary
+    from simrl.runs.update_meter import UpdateMeter
 
     trainer = SimpleNamespace(env_steps=20, iteration=2, learner_stats=lambda: {})
     state = RunState(

@@ -15,6 +15,7 @@ from simrl.nn import core_preset  # noqa: E402
 from simrl.nn.compute import ComputeConfig  # noqa: E402
 from simrl.runs import CheckpointError, evaluate_checkpoint, load_checkpoint, run_training  # noqa: E402
 from simrl.runs.config import RunConfig  # noqa: E402
+from simrl.runs.spec import TrainSpec  # noqa: E402
 from simrl.runs.summary import REQUIRED_SUMMARY_KEYS  # noqa: E402
 from simrl.sim.config import EnvConfig  # noqa: E402
 
@@ -34,9 +35,10 @@ def _run(run_dir: Path, iters: int = 4, width: int = 16, env_id: str = "Reacher-
     )  # fmt: skip
     run = RunConfig(total_env_steps=iters * PER_ITER, **{**settings, **kw})
     model = core_preset("small", width=width)
-    return run_training(
-        "grpo", EnvConfig(id=env_id), model, _algo(), run, run_dir, {"x": 1}, compute=CPU_CFG
+    spec = TrainSpec(
+        "grpo", EnvConfig(id=env_id), model, _algo(), run, CPU_CFG, config_dict={"x": 1}
     )
+    return run_training(spec, run_dir)
 
 
 def _params(run_dir: Path) -> dict[str, torch.Tensor]:
@@ -122,7 +124,7 @@ def test_ppo_run_resume_exactness(tmp_path: Path, monkeypatch) -> None:
         )  # fmt: skip
         model = core_preset("small", width=16)
         env = EnvConfig(id="Reacher-v5")
-        return run_training("ppo", env, model, algo, cfg, run_dir, {}, compute=CPU_CFG)
+        return run_training(TrainSpec("ppo", env, model, algo, cfg, CPU_CFG, {}), run_dir)
 
     full = run(tmp_path / "full", 4)
     _interrupt_once(monkeypatch, ppo.PPOTrainer, 3)

@@ -15,29 +15,32 @@ import pytest
 import torch
 from _runs_fakes import FakeAlgoConfig, FakeModelConfig, fake_factory, make_fake_env
 
-from simrl.runs import load_checkpoint, loop, run_training
+from simrl.runs import RunCallback, TrainSpec, load_checkpoint, run_training
 from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 
 PER_ITER = 2 * 4 * 5  # FakeAlgoConfig groups x group size x FakeGroupEnv horizon
 
 
+class _OnCheckpoint(RunCallback):
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def on_checkpoint(self, path: Path, iteration: int) -> None:
+        self.fn(path, iteration)
+
+
 def _train(run_dir: Path, on_checkpoint=None, **run_kw) -> dict:
-    """A fake run; `on_checkpoint(path, iteration)` is installed as a checkpoint hook for it."""
+    """A fake run; `on_checkpoint(path, iteration)` is called after each of its checkpoints."""
     run = RunConfig(
         seed=5, total_env_steps=6 * PER_ITER, eval_every=2, eval_episodes=2, checkpoint_every=1,
         progress=False, tensorboard=False, **run_kw,
     )  # fmt: skip
-    if on_checkpoint is not None:
-        loop.CHECKPOINT_HOOKS.append(on_checkpoint)
-    try:
-        return run_training(
-            "fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run, run_dir, {},
-            trainer_factory=fake_factory, env_factory=make_fake_env,
-        )  # fmt: skip
-    finally:
-        if on_checkpoint is not None:
-            loop.CHECKPOINT_HOOKS.remove(on_checkpoint)
+    spec = TrainSpec("fake", EnvConfig(id="Fake-v0"), FakeModelConfig(), FakeAlgoConfig(), run)
+    return run_training(
+        spec, run_dir, trainer_factory=fake_factory, env_factory=make_fake_env,
+        callbacks=[_OnCheckpoint(on_checkpoint)] if on_checkpoint is not None else [],
+    )  # fmt: skip
 
 
 def _signal_at(sig: int, iteration: int):
@@ -93,10 +96,11 @@ def test_cli_exits_with_128_plus_the_signal(tmp_path: Path, sig, code) -> None:
     """`simrl-train` stopped by a signal: exit status 130 / 143, summary `stopped`, checkpoint."""
     driver = (
         "import os, signal, sys\n"
-        "import simrl.runs.loop as loop\n"
-        f"loop.CHECKPOINT_HOOKS.append(lambda path, it: it == 1 and os.kill(os.getpid(), {int(sig)}))\n"
+        "from simrl.runs import RunCallback\n"
+        "class Kill(RunCallback):\n"
+        f"    def on_checkpoint(self, path, it): it == 1 and os.kill(os.getpid(), {int(sig)})\n"
         "from simrl.cli.train import main\n"
-        "main(sys.argv[1:])\n"
+        "main(sys.argv[1:], callbacks=[Kill()])\n"
     )
     args = [
         "total_env_steps=2400", "algo.num_groups=2", "algo.group_size=4", "eval_episodes=2",

@@ -1,4 +1,4 @@
-"""simrl-report's figures: curves.png and curves_wall.png (one column per env), curves/<group>.png.
+"""simrl-report's figures of a sweep: curves.png and curves_wall.png (one column per env), curves/<group>.png.
 
 Every figure has a return row and, where the runs have one, a success-rate row. Against env steps
 each group is drawn as its mean ± std over seeds; against wall-clock each run is drawn (seeds

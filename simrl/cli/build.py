@@ -16,22 +16,19 @@ missing config and its options, the full key), never by parsing their text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from simrl.checks import ConfigValueError, field_names, first_line, nearest
-from simrl.cli.preflight import check_env, check_machine, check_memory, check_resume
+from simrl.cli.preflight import check_env, preflight
 from simrl.cli.schema import COMPUTE_FIELDS_IN_PRECISION, PrecisionNode, integral_keys
 from simrl.cli.usage import UsageError as ConfigError
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
+from simrl.runs.spec import TrainSpec
 from simrl.sim.config import EnvConfig
-from simrl.sim.preflight import check_training_inputs
 from simrl.sim.start_states import CurriculumConfig
 
 # Config keys that only the command line has (group option names, the env's default budget).
@@ -77,35 +74,6 @@ def render(exc: BaseException) -> str:
     return _OWNER_PREFIX.sub(repl, text)
 
 
-@dataclass
-class BuiltConfigs:
-    """Everything `simrl.runs.run_training` needs, built and validated."""
-
-    algo: str
-    env: EnvConfig
-    model: CoreConfig
-    algo_cfg: Any
-    run: RunConfig
-    compute: ComputeConfig
-    config_dict: dict[str, Any]
-
-    def train(self, run_dir: Path, **kwargs: Any) -> dict[str, Any]:
-        """Run `simrl.runs.run_training` with these configs into run_dir; return its summary."""
-        from simrl.runs import run_training  # heavy (torch, mujoco): only when a run starts
-
-        return run_training(
-            self.algo,
-            self.env,
-            self.model,
-            self.algo_cfg,
-            self.run,
-            run_dir,
-            self.config_dict,
-            compute=self.compute,
-            **kwargs,
-        )
-
-
 def _unknown(group: str, cls: type, values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
     known = [*field_names(cls), *extra]
     for key in values:
@@ -131,10 +99,10 @@ def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] 
     return obj
 
 
-_BUILT: dict[str, BuiltConfigs] = {}  # this process's checked configs, by their content
+_BUILT: dict[str, TrainSpec] = {}  # this process's checked configs, by their content
 
 
-def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfigs:
+def build_configs(cfg: DictConfig, num_threads: int | None = None) -> TrainSpec:
     """Validate the composed config and build the owners' dataclasses (one-line errors).
 
     `num_threads`, when given, replaces `cfg.num_threads` (the launcher-aware default of a sweep).
@@ -154,7 +122,7 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> BuiltConfi
     return copy.deepcopy(_BUILT[key])
 
 
-def _build(data: dict[str, Any], num_threads: int | None) -> BuiltConfigs:
+def _build(data: dict[str, Any], num_threads: int | None) -> TrainSpec:
     from simrl.algos.registry import available_algos, get_algo
 
     data = integral_keys(data)  # total_env_steps=1e6 -> 1000000
@@ -199,12 +167,8 @@ def _build(data: dict[str, Any], num_threads: int | None) -> BuiltConfigs:
     # the one resolved form saved in config.yaml, checkpoints and summaries: aliases mapped,
     # env-dependent settings applied (the values the run uses)
     data["algo"] = {"name": algo_name, **algo_cfg.to_dict()}
-    check_training_inputs(env_cfg)  # curriculum files, success for outcome rewards
-    check_memory(model_cfg, algo_cfg, int(np.prod(spaces[0].shape)), int(np.prod(spaces[1].shape)))
-    check_machine(run_cfg, compute_cfg)
-    built = BuiltConfigs(algo_name, env_cfg, model_cfg, algo_cfg, run_cfg, compute_cfg, data)
-    if run_cfg.resume is not None:
-        check_resume(built, spaces)
+    built = TrainSpec(algo_name, env_cfg, model_cfg, algo_cfg, run_cfg, compute_cfg, data)
+    preflight(built, spaces)
     return built
 
 
