@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from simrl.bench.figures import aggregate, goals, load_record, ratios, robust
+from simrl.bench.figures import MEMORY_KEYS, aggregate, goals, load_record, ratios, robust
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
 from simrl.checks import first_line
@@ -138,14 +138,23 @@ def _distinct(run_dirs: list[Path]) -> list[Path]:
     return list(seen.values())
 
 
-def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
+def collect(
+    run_dirs: list[Path], setup: dict[str, Any], memory_dirs: list[Path] | None = None
+) -> dict[str, Any]:
     """Records, per-algo aggregates, GRPO/PPO ratios, rliable statistics and goals of the given
-    run dirs (the plots are added by `write_results`)."""
+    run dirs (the plots are added by `write_results`). With `memory_dirs` (the memory pass at
+    equal per-pass batches), the memory figures come from those runs."""
     threshold = setup.get("threshold")
     distinct = _distinct(run_dirs)  # each run counted once, however often it is listed
     records = [r for r in (load_record(d, threshold) for d in distinct) if r is not None]
     ok = [r for r in records if r.get("status") == "completed"]
     agg = aggregate(ok) if ok else {}
+    memory = [r for r in (load_record(d, None) for d in _distinct(memory_dirs or [])) if r]
+    memory_ok = aggregate([r for r in memory if r.get("status") == "completed"])
+    for algo, figures in memory_ok.items():
+        if algo in agg:
+            agg[algo].update({k: figures[k] for k in MEMORY_KEYS})
+            agg[algo]["memory_from"] = "memory pass (equal per-pass batches)"
     rat = ratios(agg)
     results: dict[str, Any] = {
         "setup": setup,
@@ -154,18 +163,26 @@ def collect(run_dirs: list[Path], setup: dict[str, Any]) -> dict[str, Any]:
         "robust": robust(ok) if ok else {},
         "goals": goals(agg, rat) if rat else [],
         "runs": records,
+        "memory_runs": [
+            {k: r.get(k) for k in ("algo", "status", "run_dir", *MEMORY_KEYS)} for r in memory
+        ],
         "plots": {},
     }
     return results
 
 
 def write_results(
-    run_dirs: list[Path], out_dir: Path, setup: dict[str, Any], plots: bool = True
+    run_dirs: list[Path],
+    out_dir: Path,
+    setup: dict[str, Any],
+    plots: bool = True,
+    memory_dirs: list[Path] | None = None,
 ) -> dict[str, Any]:
-    """Write results.json, report.md, learning_curves.png and memory_compute.png into out_dir."""
+    """Write results.json, report.md, learning_curves.png and memory_compute.png into out_dir
+    (memory figures from `memory_dirs` when given, see `collect`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = collect(run_dirs, setup)
+    results = collect(run_dirs, setup, memory_dirs)
     ok = [r for r in results["runs"] if r.get("status") == "completed"]
     if plots and ok:
         title = f"GRPO vs PPO on {setup.get('env_id')} ({setup.get('model')} core)"

@@ -106,12 +106,15 @@ def render_report(results: dict[str, Any]) -> str:
             "arrays and objects tracemalloc sees, e.g. SB3's rollout-buffer copies). The run loop "
             "meters whole updates from the outside, the same way for both sides: the first update "
             "of a run (which also allocates Adam's state) and any later update with a larger "
-            "batch, and takes the max. Per-pass batches are equal: "
+            "batch, and takes the max. "
             + (
-                f"GRPO's micro-batch is set to PPO's minibatch ({setup['per_pass_batch']} "
-                "samples), so both hold the activations of as many samples per forward/backward."
+                "Memory figures come from a separate pass (memory/runs/: one metered iteration "
+                f"per side) at equal per-pass batches: GRPO's micro-batch = PPO's minibatch "
+                f"({setup['per_pass_batch']} samples), so both hold the activations of as many "
+                "samples per forward/backward; the learning runs use each side's own settings "
+                "(GRPO's automatic micro-batch included)."
                 if setup.get("per_pass_batch")
-                else "as configured on each side (per_pass_batch not set)."
+                else "Per-pass batches as configured on each side (per_pass_batch not set)."
             )
         ),
         "Compute": (

@@ -4,8 +4,11 @@
     simrl-bench bench.quick=true                       # a first look in a couple of minutes
     simrl-bench -m model=base,large total_env_steps=20000   # a sweep of comparisons
 
-Writes into Hydra's output dir: runs/<algo>_seed<k>/ (each a full run directory), results.json,
-report.md, learning_curves.png and memory_compute.png. Algorithm settings: `grpo.KEY=VALUE` and
+Writes into Hydra's output dir: runs/<algo>_seed<k>/ (each a full run directory), memory/runs/
+(one metered iteration per side at equal per-pass batches: the memory figures), results.json,
+report.md, learning_curves.png and memory_compute.png. Learning and speed are compared with each
+learner at its own settings (GRPO's automatic micro-batch included); memory at equal per-pass
+batches (GRPO's micro-batch = PPO's minibatch), in that separate pass. Algorithm settings: `grpo.KEY=VALUE` and
 `ppo.KEY=VALUE` (every GRPOConfig / PPOConfig field); `algo@grpo=OPTION` picks another conf/algo
 file for a side.
 """
@@ -110,7 +113,6 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
     if bench.quick:
         budget = QUICK_GRPO_ITERATIONS * max(per_iter.values())
     out = {}
-    equal_pass = _equal_per_pass_batches(built)
     for algo, b in built.items():
         run = replace(b.run, total_env_steps=budget)
         eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
@@ -120,17 +122,13 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
                 run, eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False
             )
         config_dict = {**b.config_dict, "total_env_steps": budget, "eval_every": eval_every}
-        algo_cfg = b.algo_cfg
-        if algo == "grpo" and equal_pass:
-            algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
-            config_dict["algo"] = {**config_dict["algo"], "micro_batch_size": equal_pass}
-        out[algo] = replace(b, algo_cfg=algo_cfg, run=run, config_dict=config_dict)
+        out[algo] = replace(b, run=run, config_dict=config_dict)
     setup = {
         "env_id": first.env.id,
         "model": cfg.model.get("name", "custom"),
         "precision_requested": first.compute.precision,
         "device": resolve_device(first.compute.device),
-        "per_pass_batch": equal_pass or None,
+        "per_pass_batch": _equal_per_pass_batches(built) or None,
         "total_env_steps": budget,
         "seeds": seeds,
         "threshold": bench.threshold_for(first.env.id),
@@ -153,6 +151,26 @@ def _equal_per_pass_batches(built: dict[str, Any]) -> int:
     if grpo is None or ppo is None or grpo.algo_cfg.micro_batch_size:
         return 0
     return int(ppo.algo_cfg.batch_size)
+
+
+def memory_specs(built: dict[str, Any], setup: dict[str, Any]) -> dict[str, Any]:
+    """Per side, one metered iteration at equal per-pass batches (GRPO's micro-batch = PPO's
+    minibatch): the runs whose peak memory the comparison reports."""
+    equal_pass = setup.get("per_pass_batch")
+    out = {}
+    for algo, spec in built.items():
+        algo_cfg, config = spec.algo_cfg, dict(spec.config_dict or {})
+        if algo == "grpo" and equal_pass:
+            algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
+            config["algo"] = {**config["algo"], "micro_batch_size": equal_pass}
+        steps = int(setup["iteration_env_steps"][algo])
+        run = replace(
+            spec.run, total_env_steps=steps, eval_every=0, eval_every_steps=0, eval_episodes=1,
+            checkpoint_every=0, tensorboard=False, progress=False, meters=True,
+        )  # fmt: skip
+        config.update(total_env_steps=steps, eval_every=0, eval_episodes=1, meters=True)
+        out[algo] = replace(spec, algo_cfg=algo_cfg, run=run, config_dict=config)
+    return out
 
 
 def check_bench(cfg: DictConfig) -> None:
@@ -184,16 +202,20 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
         f"{setup['precision_requested']}), {setup['total_env_steps']:,} env steps x seeds "
         f"{bench.seeds} -> {out_dir}"
         + (
-            f"; equal per-pass batches: GRPO micro-batch = PPO minibatch = {setup['per_pass_batch']}"
+            f"; memory at equal per-pass batches (GRPO micro-batch = PPO minibatch = "
+            f"{setup['per_pass_batch']}), learning at each side's own settings"
             if setup["per_pass_batch"]
             else ""
         ),
         flush=True,
     )
-    run_dirs = run_jobs(
-        jobs, out_dir, skip_done=bench.skip_done, log=lambda m: print(m, flush=True)
-    )
-    results = write_results(run_dirs, out_dir, setup, plots=bench.plots)
+    log = lambda m: print(m, flush=True)  # noqa: E731
+    memory_dirs = run_jobs(
+        plan_jobs(memory_specs(built, setup), bench.seeds[:1]), out_dir / "memory",
+        skip_done=bench.skip_done, log=lambda m: log(f"memory pass {m}"),
+    )  # fmt: skip
+    run_dirs = run_jobs(jobs, out_dir, skip_done=bench.skip_done, log=log)
+    results = write_results(run_dirs, out_dir, setup, plots=bench.plots, memory_dirs=memory_dirs)
     _print_summary(results, out_dir)
     return results
 
