@@ -42,8 +42,16 @@ def rewrite_results(path: str | Path) -> None:
     from simrl.bench.compare import write_results
 
     path = Path(path)
-    runs = sorted(p for p in (path / "runs").iterdir() if p.is_dir() and ".old-" not in p.name)
-    write_results(runs, path, read_results(path)["setup"])
+
+    def run_dirs(folder: Path) -> list[Path]:
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.is_dir() and ".old-" not in p.name)
+
+    memory = run_dirs(path / "memory" / "runs")  # the equal-per-pass memory pass, if it ran
+    write_results(
+        run_dirs(path / "runs"), path, read_results(path)["setup"], memory_dirs=memory or None
+    )
 
 
 def compare_row(path: str | Path, res: dict[str, Any]) -> dict[str, Any]:
