@@ -74,6 +74,11 @@ def run_training(
     a launcher listened to before the run (submitit's preemption signal) is handed on to it
     after saving, so the launcher can requeue the job; the requeued run resumes.
     """
+    if not isinstance(spec, TrainSpec):
+        raise TypeError(
+            f"run_training takes a simrl.runs.TrainSpec(algo, env, model, algo_cfg, run, compute) "
+            f"as its first argument, got {type(spec).__name__} {spec!r:.60}"
+        )
     algo, env_cfg, model_cfg, run = spec.algo, spec.env, spec.model, spec.run
     compute_cfg = spec.compute or ComputeConfig()
     resolved = resolve_compute(compute_cfg, int(getattr(model_cfg, "width", 0) or 0))

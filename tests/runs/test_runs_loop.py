@@ -203,3 +203,12 @@ def test_trainer_that_makes_no_progress_fails_cleanly(tmp_path: Path) -> None:
         )  # fmt: skip
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["status"] == "failed" and "consumed no env steps" in summary["error"]
+
+
+def test_run_training_names_what_it_takes_when_given_something_else(tmp_path: Path) -> None:
+    """The old positional form (`run_training("fake", env, ...)`) is one line naming TrainSpec."""
+    with pytest.raises(TypeError) as err:
+        run_training("fake", tmp_path / "r")  # type: ignore[arg-type]
+    text = str(err.value)
+    assert "\n" not in text and "TrainSpec" in text and "str" in text
+    assert not (tmp_path / "r").exists()
