@@ -8,9 +8,9 @@ Writes into Hydra's output dir: runs/<algo>_seed<k>/ (each a full run directory)
 (one metered iteration per side at equal per-pass batches: the memory figures), results.json,
 report.md, learning_curves.png and memory_compute.png. Learning and speed are compared with each
 learner at its own settings (GRPO's automatic micro-batch included); memory at equal per-pass
-batches (GRPO's micro-batch = PPO's minibatch), in that separate pass. Algorithm settings: `grpo.KEY=VALUE` and
-`ppo.KEY=VALUE` (every GRPOConfig / PPOConfig field); `algo@grpo=OPTION` picks another conf/algo
-file for a side.
+batches (GRPO's micro-batch = PPO's minibatch), in that separate pass. Algorithm settings:
+`grpo.KEY=VALUE` and `ppo.KEY=VALUE` (every GRPOConfig / PPOConfig field); `algo@grpo=OPTION`
+picks another conf/algo file for a side.
 """
 
 from __future__ import annotations
@@ -209,7 +209,10 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
         ),
         flush=True,
     )
-    log = lambda m: print(m, flush=True)  # noqa: E731
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
     memory_dirs = run_jobs(
         plan_jobs(memory_specs(built, setup), bench.seeds[:1]), out_dir / "memory",
         skip_done=bench.skip_done, log=lambda m: log(f"memory pass {m}"),
