@@ -49,9 +49,7 @@ def rewrite_results(path: str | Path) -> None:
         return sorted(p for p in folder.iterdir() if p.is_dir() and ".old-" not in p.name)
 
     memory = run_dirs(path / "memory" / "runs")  # the equal-per-pass memory pass, if it ran
-    write_results(
-        run_dirs(path / "runs"), path, read_results(path)["setup"], memory_dirs=memory or None
-    )
+    write_results(run_dirs(path / "runs"), path, read_results(path)["setup"], memory_dirs=memory)
 
 
 def compare_row(path: str | Path, res: dict[str, Any]) -> dict[str, Any]:

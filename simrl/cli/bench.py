@@ -163,12 +163,13 @@ def memory_specs(built: dict[str, Any], setup: dict[str, Any]) -> dict[str, Any]
         if algo == "grpo" and equal_pass:
             algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
             config["algo"] = {**config["algo"], "micro_batch_size": equal_pass}
-        steps = int(setup["iteration_env_steps"][algo])
-        run = replace(
-            spec.run, total_env_steps=steps, eval_every=0, eval_every_steps=0, eval_episodes=1,
-            checkpoint_every=0, tensorboard=False, progress=False, meters=True,
-        )  # fmt: skip
-        config.update(total_env_steps=steps, eval_every=0, eval_episodes=1, meters=True)
+        changes = {
+            "total_env_steps": int(setup["iteration_env_steps"][algo]), "eval_every": 0,
+            "eval_every_steps": 0, "eval_episodes": 1, "checkpoint_every": 0,
+            "tensorboard": False, "progress": False, "meters": True,
+        }  # fmt: skip
+        config.update(changes)  # config.yaml records the settings the pass ran with
+        run = replace(spec.run, **changes)
         out[algo] = replace(spec, algo_cfg=algo_cfg, run=run, config_dict=config)
     return out
 
