@@ -22,10 +22,10 @@ from simrl.results import (
     first_crossing,
     iqm,
     load_run,
-    mean_std,
     num,
     probability_of_improvement,
 )
+from simrl.results.aggregate import seed_stats
 
 MEMORY_KEYS = ("params_trainable", "optimizer_state_bytes", "peak_learner_memory_bytes")
 COMPUTE_KEYS = (
@@ -130,17 +130,16 @@ def load_record(run_dir: str | Path, threshold: float | None) -> dict[str, Any] 
 
 def aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per algo: mean, sample std (ddof=1) and n over seeds of every memory, compute and learning
-    figure.
+    figure (`simrl.results.aggregate.seed_stats`).
 
     For steps/seconds to threshold, `n` counts the seeds that reached it (`of` = all seeds).
     """
     out: dict[str, dict[str, Any]] = {}
     for algo in sorted({r["algo"] for r in records}):
         runs = [r for r in records if r["algo"] == algo]
+        stats, _ = seed_stats(runs, (*MEMORY_KEYS, *COMPUTE_KEYS, *LEARNING_KEYS))
         agg: dict[str, Any] = {"seeds": [r.get("seed") for r in runs]}
-        for key in (*MEMORY_KEYS, *COMPUTE_KEYS, *LEARNING_KEYS):
-            agg[key] = mean_std([r.get(key) for r in runs]).as_dict()
-            agg[key]["of"] = len(runs)
+        agg.update({key: {**stat.as_dict(), "of": len(runs)} for key, stat in stats.items()})
         agg["precision_effective"] = sorted({str(r.get("precision_effective")) for r in runs})
         agg["peak_memory_method"] = sorted({str(r.get("peak_memory_method")) for r in runs})
         out[algo] = agg

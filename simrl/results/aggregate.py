@@ -1,6 +1,7 @@
 """Group the runs of a sweep by their settings and compute each group's statistics over seeds.
 
-Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
+`seed_stats` is the one aggregation over seeds in simrl (the benchmark's per-algo figures use it
+too). Runs are grouped by their Hydra overrides minus the seed and the keys that do not change results
 (`simrl.results.run_dirs.IGNORED_KEYS`), so the runs of `simrl-train -m algo=grpo,ppo seed=0,1,2` fall
 into two groups of three. Each group gets mean ± sample std (ddof=1) of every STATS column over its
 completed runs (stopped and failed runs are counted and listed, not averaged), and the IQM with
@@ -10,6 +11,7 @@ which a run first reached a target return.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,26 @@ STATS: tuple[tuple[str, str], ...] = (
 )
 # Columns that also get the IQM with its confidence interval (the learning outcomes).
 ROBUST: tuple[str, ...] = ("return", "success")
+
+
+def seed_stats(
+    rows: Sequence[Mapping[str, Any]],
+    keys: Iterable[str | tuple[str, str]],
+    robust: Iterable[str] = (),
+) -> tuple[dict[str, Stat], dict[str, Estimate]]:
+    """The one aggregation over seeds: per key, mean ± sample std (ddof=1) of the rows' values,
+    and for the `robust` keys the IQM with its 95% bootstrap interval.
+
+    A key is a name, or a (column, row key) pair that reports `row[row key]` as `column`. Both
+    the sweep report (`group_runs`, rows = summaries) and the GRPO-vs-PPO benchmark
+    (`simrl.bench.figures.aggregate`, rows = per-run figures) aggregate through it.
+    """
+    pairs = [(k, k) if isinstance(k, str) else k for k in keys]
+    values = {col: [row.get(key) for row in rows] for col, key in pairs}
+    return (
+        {col: mean_std(v) for col, v in values.items()},
+        {col: iqm(values[col]) for col in robust},
+    )
 
 
 @dataclass
@@ -100,10 +122,8 @@ def group_runs(records: list[RunRecord], robust: bool = True) -> list[Group]:
     out = []
     for key in sorted(groups):
         runs = groups[key]
-        done = [r for r in runs if r.completed]
-        values = {col: [r.summary.get(k) for r in done] for col, k in STATS}
-        stats = {col: mean_std(values[col]) for col, _ in STATS}
-        estimates = {col: iqm(values[col]) for col in ROBUST} if robust else {}
+        done = [r.summary for r in runs if r.completed]
+        stats, estimates = seed_stats(done, STATS, ROBUST if robust else ())
         out.append(Group(key, runs, stats, estimates))
     common = set.intersection(*(set(g.key) for g in out)) if len(out) > 1 else set()
     for g in out:

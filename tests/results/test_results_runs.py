@@ -84,3 +84,16 @@ def test_group_runs_statistics_over_seeds(sweep):
     assert high.stats["peak_memory_bytes"].mean == 2e6
     assert high.stats["success"].n == 0 and "success" in high.iqm
     assert group_runs(load_runs(sweep), robust=False)[1].iqm == {}
+
+
+def test_seed_stats_is_the_aggregation_both_reports_use():
+    from simrl.results.aggregate import seed_stats
+
+    rows = [{"a": 1.0, "b": 2.0}, {"a": 3.0, "b": None}, {"a": "nan"}]
+    stats, estimates = seed_stats(rows, ["a", ("col", "b")], robust=["a"])
+    # hand-computed: a over the finite values {1, 3}: mean 2, sample std sqrt(2); b only one value
+    assert stats["a"] == (2.0, pytest.approx(2**0.5), 2)
+    assert stats["col"].mean == 2.0 and stats["col"].n == 1
+    # two runs: the IQM trims nothing, so it is the mean
+    assert estimates["a"].value == pytest.approx(2.0) and estimates["a"].n == 2
+    assert seed_stats(rows, ["a"])[1] == {}
