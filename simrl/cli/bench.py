@@ -114,15 +114,13 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
         budget = QUICK_GRPO_ITERATIONS * max(per_iter.values())
     out = {}
     for algo, b in built.items():
-        run = replace(b.run, total_env_steps=budget)
         eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
-        run = replace(run, eval_every=eval_every)
+        changes: dict[str, Any] = {"total_env_steps": budget, "eval_every": eval_every}
         if bench.quick:
-            run = replace(
-                run, eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False
-            )
-        config_dict = {**b.config_dict, "total_env_steps": budget, "eval_every": eval_every}
-        out[algo] = replace(b, run=run, config_dict=config_dict)
+            changes.update(eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False)
+        # config.yaml records every setting the run is given here
+        config_dict = {**b.config_dict, **changes}
+        out[algo] = replace(b, run=replace(b.run, **changes), config_dict=config_dict)
     setup = {
         "env_id": first.env.id,
         "model": cfg.model.get("name", "custom"),

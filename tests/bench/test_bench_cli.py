@@ -77,3 +77,23 @@ def test_bad_override_one_line(override, message, capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and "\n" not in err
+
+
+def test_quick_mode_records_its_changes_in_the_runs_config() -> None:
+    """bench.quick shortens the runs; each run's config.yaml (its `config_dict`) says exactly
+    what it ran with, the same values as the run settings."""
+    from hydra import compose, initialize_config_module
+
+    from simrl.cli.bench import build_bench
+    from simrl.cli.schema import register
+
+    register()
+    with initialize_config_module("simrl.conf", version_base="1.3"):
+        cfg = compose("bench", overrides=[*TINY, "bench.quick=true", "checkpoint_every=5"])
+    bench, built, setup = build_bench(cfg)
+    assert bench.seeds == [0] and setup["quick"] is True
+    for spec in built.values():
+        for key in ("total_env_steps", "eval_every", "eval_episodes", "checkpoint_every"):
+            assert spec.config_dict[key] == getattr(spec.run, key), key
+        assert spec.run.checkpoint_every == 0 and spec.config_dict["tensorboard"] is False
+        assert spec.config_dict["total_env_steps"] == 3 * 200  # three GRPO iterations
