@@ -81,6 +81,8 @@ class GRPOConfig:
     squash: str = limit("tanh", choices=SQUASHES)  # tanh | clip
     state_dependent_std: bool = False
     init_log_std: float = limit(-1.0, ge=-5.0, le=2.0)
+    # exploration noise colour over a rollout: 0 white (a fresh draw each step), 1 pink, 2 red
+    noise_beta: float = limit(0.0, ge=0.0, le=3.0)
     obs_norm: bool = True
     obs_clip: float = limit(10.0, gt=0)
 

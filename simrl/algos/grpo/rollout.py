@@ -46,14 +46,45 @@ def sample_actions(
     obs_n: torch.Tensor,
     gen: torch.Generator,
     autocast: Callable[[], Any] = contextlib.nullcontext,
+    noise: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Sample pre-squash u ~ pi(.|obs) with `gen` (CPU noise, device independent): (u, logp, action)."""
+    """Sample pre-squash u ~ pi(.|obs) with `gen` (CPU noise, device independent): (u, logp, action).
+
+    `noise` (standard normal, shape of the mean) replaces the fresh draw: a step of a temporally
+    correlated sequence (`colored_noise`); each step's marginal is still pi(.|obs).
+    """
     with torch.no_grad(), autocast():
         mean, log_std = policy(obs_n)
-    noise = torch.randn(mean.shape, generator=gen, dtype=torch.float32).to(mean.device)
-    u = mean + log_std.exp() * noise
+    if noise is None:
+        noise = torch.randn(mean.shape, generator=gen, dtype=torch.float32)
+    u = mean + log_std.exp() * noise.to(mean.device)
     logp = policy.log_prob(u, mean, log_std)
     return u, logp, policy.to_action(u)
+
+
+def colored_noise(
+    beta: float, rows: int, act_dim: int, steps: int, gen: torch.Generator
+) -> torch.Tensor:
+    """(steps, rows, act_dim) standard-normal exploration noise, correlated over time with power
+    spectrum 1/f**beta (0 white, 1 pink, 2 red): the policy's Gaussian marginals are kept, but
+    successive steps move the same way for a while, so an arm travels further from where it
+    starts (Eberhard et al., "Pink noise is all you need", ICLR 2023). Drawn with
+    `colorednoise`, seeded from `gen` (reproducible, resumable)."""
+    import colorednoise
+
+    seed = int(torch.randint(0, 2**62, (1,), generator=gen))
+    if steps < 2:  # no spectrum to shape: one draw is white noise
+        return torch.from_numpy(
+            np.random.default_rng(seed).standard_normal((steps, rows, act_dim))
+        ).float()
+    x = colorednoise.powerlaw_psd_gaussian(
+        beta, (rows, act_dim, steps), random_state=np.random.default_rng(seed)
+    )
+    # colorednoise scales to unit variance in expectation over infinitely long sequences; over
+    # one rollout the low frequencies make the marginal wider (~1.13 for red noise over 100
+    # steps), so rescale to the standard normal the policy's log-probs assume
+    x = x / max(float(x.std()), 1e-12)
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))).float()
 
 
 def _step(env: Any, actions: np.ndarray, active: np.ndarray) -> tuple:
@@ -74,6 +105,7 @@ def collect_rollout(
     snapshot_at: Sequence[int] = (),
     snapshot_rows: np.ndarray | None = None,
     active_rows: int | None = None,
+    noise_beta: float = 0.0,
 ) -> Rollout:
     """Step all rows of `env` from `obs` for up to `horizon` steps (stops early once all ended).
 
@@ -81,6 +113,8 @@ def collect_rollout(
     policy acts on them, so the stored inputs and log-probs are exactly what the update recomputes.
     At the steps in `snapshot_at`, `env.get_state(snapshot_rows)` is stored (vine branch points).
     With `active_rows`, only the first rows play: the others are masked from the start.
+    `noise_beta` > 0 draws each row's exploration noise as one correlated sequence
+    (`colored_noise`).
     """
     device = policy.act_center.device
     n = obs.shape[0]
@@ -92,6 +126,8 @@ def collect_rollout(
     snapshots: dict[int, Any] = {}
     terms = RewardTermMeans()
     snap_set = set(snapshot_at)
+    act_dim = int(np.prod(policy.act_center.shape))
+    colored = colored_noise(noise_beta, n, act_dim, horizon, gen) if noise_beta > 0 else None
     for t in range(horizon):
         if done.all():
             break
@@ -102,7 +138,8 @@ def collect_rollout(
         if update_normalizer and policy.normalizer is not None:
             policy.normalizer.update(obs_t[torch.as_tensor(active)])
         obs_n = policy.normalize(obs_t)
-        u, logp, action = sample_actions(policy, obs_n, gen, autocast)
+        step_noise = None if colored is None else colored[t]
+        u, logp, action = sample_actions(policy, obs_n, gen, autocast, step_noise)
         action_np = action.double().cpu().numpy()
         action_np[done] = 0.0
         obs, reward, terminated, truncated, info = _step(env, action_np, active)

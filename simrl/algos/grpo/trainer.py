@@ -220,6 +220,7 @@ class GRPOTrainer:
             snapshot_at=branch,
             snapshot_rows=snapshot_rows,
             active_rows=self._active_rows(),
+            noise_beta=cfg.noise_beta,
         )
         if self.continuing:
             self._ended = roll.ended.cpu().numpy().copy()
