@@ -11,17 +11,15 @@ from typing import Any
 
 import mujoco
 import numpy as np
-from gymnasium.spaces import Box
 
 from simrl.sim.registry import register_task
 from simrl.sim.sampling import rejection_sample
-from simrl.sim.task import Task
-from simrl.sim.tasks.reacher import ctrl_box
+from simrl.sim.tasks.gym_port import GymPortTask
 from simrl.sim.vecmath import row_norm
 
 
 @register_task
-class PusherTask(Task):
+class PusherTask(GymPortTask):
     """7-DoF arm pushing a cylinder to the goal at the origin; truncation at 100 steps."""
 
     id = "Pusher-v5"
@@ -30,6 +28,7 @@ class PusherTask(Task):
     max_episode_steps = 100
     reward_threshold = 0.0
     render_camera = -1
+    obs_dim = 23
 
     def __init__(
         self,
@@ -44,20 +43,10 @@ class PusherTask(Task):
         self.reward_near_weight = reward_near_weight
         self.reward_dist_weight = reward_dist_weight
         self.reward_control_weight = reward_control_weight
-        self.observation_space = Box(-np.inf, np.inf, shape=(23,), dtype=np.float64)
-        self.action_space = ctrl_box(model)
-        self.init_qpos = model.qpos0.copy()
-        self.init_qvel = np.zeros(model.nv)
         self.tips = model.body("tips_arm").id
         self.object = model.body("object").id
         self.goal = model.body("goal").id
         self.episode_state = {"cylinder_pos": np.zeros((num_envs, 2))}
-
-    def bind(self, batch: Any) -> None:
-        self.qpos = batch.bind("qpos")
-        self.qvel = batch.bind("qvel")
-        self.ctrl = batch.bind("ctrl")
-        self.xpos = batch.bind("xpos")
 
     def reset_rows(self, batch: Any, rows: np.ndarray, rng: np.random.Generator) -> None:
         k, nv = len(rows), self.model.nv

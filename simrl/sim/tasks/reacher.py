@@ -11,22 +11,15 @@ from typing import Any
 
 import mujoco
 import numpy as np
-from gymnasium.spaces import Box
 
 from simrl.sim.registry import register_task
 from simrl.sim.sampling import rejection_sample
-from simrl.sim.task import Task
+from simrl.sim.tasks.gym_port import GymPortTask
 from simrl.sim.vecmath import row_norm
 
 
-def ctrl_box(model: mujoco.MjModel) -> Box:
-    """Action space from the actuators' ctrlrange, float32 as in Gymnasium's MujocoEnv."""
-    bounds = model.actuator_ctrlrange.copy().astype(np.float32)
-    return Box(low=bounds[:, 0], high=bounds[:, 1], dtype=np.float32)
-
-
 @register_task
-class ReacherTask(Task):
+class ReacherTask(GymPortTask):
     """Two-link arm reaching a random target in a disc of radius 0.2; truncation at 50 steps."""
 
     id = "Reacher-v5"
@@ -35,6 +28,7 @@ class ReacherTask(Task):
     max_episode_steps = 50
     reward_threshold = -3.75
     render_camera = -1
+    obs_dim = 10
 
     def __init__(
         self,
@@ -47,19 +41,9 @@ class ReacherTask(Task):
         super().__init__(model, num_envs, **options)
         self.reward_dist_weight = reward_dist_weight
         self.reward_control_weight = reward_control_weight
-        self.observation_space = Box(-np.inf, np.inf, shape=(10,), dtype=np.float64)
-        self.action_space = ctrl_box(model)
-        self.init_qpos = model.qpos0.copy()
-        self.init_qvel = np.zeros(model.nv)
         self.tip = model.body("fingertip").id
         self.target = model.body("target").id
         self.episode_state = {"goal": np.zeros((num_envs, 2))}
-
-    def bind(self, batch: Any) -> None:
-        self.qpos = batch.bind("qpos")
-        self.qvel = batch.bind("qvel")
-        self.ctrl = batch.bind("ctrl")
-        self.xpos = batch.bind("xpos")
 
     def reset_rows(self, batch: Any, rows: np.ndarray, rng: np.random.Generator) -> None:
         k, nq, nv = len(rows), self.model.nq, self.model.nv
