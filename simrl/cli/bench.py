@@ -89,11 +89,7 @@ def _max_episode_steps(env_cfg: Any) -> int:
 
 def _build_side(cfg: DictConfig, algo: str, num_threads: int | None = None) -> Any:
     """`build_configs` for one side; its errors name the side's key (`ppo.n_epochs`, not `algo.`)."""
-    try:
-        return build_configs(algo_config(cfg, algo), num_threads=num_threads)
-    except ValueError as exc:
-        text = str(exc)
-        raise ValueError(f"{algo}.{text[5:]}" if text.startswith("algo.") else text) from None
+    return build_configs(algo_config(cfg, algo), num_threads=num_threads, algo_key=algo)
 
 
 def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchConfig, dict, dict]:

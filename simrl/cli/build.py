@@ -15,7 +15,6 @@ missing config and its options, the full key), never by parsing their text.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -46,32 +45,28 @@ _OWNER_OF = {
 }
 _PRECISION_KEY = {f: f"precision.{k}" if k != "name" else "precision" for f, k in
                   COMPUTE_FIELDS_IN_PRECISION.items()}  # fmt: skip
-_OWNER_PREFIX = re.compile(r"\b(" + "|".join(_OWNER_OF) + r")\.")
 
 
 def _show(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-def cli_key(owner: str, field: str) -> str:
-    """The command-line key of an owner's field (`GRPOConfig.lr` -> `algo.lr`)."""
+def cli_key(owner: str, field: str, group: str | None = None) -> str:
+    """The command-line key of an owner's field (`GRPOConfig.lr` -> `algo.lr`; `group` names the
+    owner's node where it is not the usual one, e.g. `ppo` in simrl-bench)."""
     if owner == "ComputeConfig" and field in _PRECISION_KEY:
         return _PRECISION_KEY[field]
-    group = _OWNER_OF.get(owner, owner)
+    group = _OWNER_OF.get(owner, owner) if group is None else group
     return f"{group}.{field}" if group else field
 
 
-def render(exc: BaseException) -> str:
-    """An owner's error with its command-line key (`algo.clip_low=-1.0 must be ...`)."""
+def render(exc: BaseException, group: str | None = None) -> str:
+    """An owner's error with its command-line key (`algo.clip_low=-1.0 must be ...`); other
+    errors as their first line."""
     if isinstance(exc, ConfigValueError):
-        return str(ConfigError(cli_key(exc.owner, exc.field), exc.value, exc.reason, exc.allowed))
-    text = first_line(exc)
-
-    def repl(m: re.Match[str]) -> str:
-        group = _OWNER_OF[m.group(1)]
-        return f"{group}." if group else ""
-
-    return _OWNER_PREFIX.sub(repl, text)
+        key = cli_key(exc.owner, exc.field, group)
+        return str(ConfigError(key, exc.value, exc.reason, exc.allowed))
+    return first_line(exc)
 
 
 def _unknown(group: str, cls: type, values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
@@ -95,17 +90,22 @@ def owner(cls: type, values: dict[str, Any], group: str, extra: tuple[str, ...] 
     try:  # the owners check their fields when they are built (`__post_init__`)
         obj = from_dict(values) if from_dict is not None else cls(**values)
     except (ValueError, TypeError) as exc:
-        raise ValueError(render(exc)) from None
+        mine = isinstance(exc, ConfigValueError) and exc.owner == cls.__name__
+        raise ValueError(render(exc, group if mine else None)) from None
     return obj
 
 
 _BUILT: dict[str, TrainSpec] = {}  # this process's checked configs, by their content
 
 
-def build_configs(cfg: DictConfig, num_threads: int | None = None) -> TrainSpec:
+def build_configs(
+    cfg: DictConfig, num_threads: int | None = None, algo_key: str = "algo"
+) -> TrainSpec:
     """Validate the composed config and build the owners' dataclasses (one-line errors).
 
-    `num_threads`, when given, replaces `cfg.num_threads` (the launcher-aware default of a sweep).
+    `num_threads`, when given, replaces `cfg.num_threads` (the launcher-aware default of a sweep);
+    `algo_key` is the algorithm's node on the command line, as errors name it (`ppo` in
+    simrl-bench).
     A config this process has already checked (the up-front check of the run it now starts) is
     not built again: checks that build envs and read files run once per run.
     """
@@ -116,13 +116,13 @@ def build_configs(cfg: DictConfig, num_threads: int | None = None) -> TrainSpec:
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     data = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     assert isinstance(data, dict)
-    key = json.dumps([data, num_threads], sort_keys=True, default=str)
+    key = json.dumps([data, num_threads, algo_key], sort_keys=True, default=str)
     if key not in _BUILT:
-        _BUILT[key] = _build(data, num_threads)
+        _BUILT[key] = _build(data, num_threads, algo_key)
     return copy.deepcopy(_BUILT[key])
 
 
-def _build(data: dict[str, Any], num_threads: int | None) -> TrainSpec:
+def _build(data: dict[str, Any], num_threads: int | None, algo_key: str) -> TrainSpec:
     from simrl.algos.registry import available_algos, get_algo
 
     data = integral_keys(data)  # total_env_steps=1e6 -> 1000000
@@ -142,8 +142,8 @@ def _build(data: dict[str, Any], num_threads: int | None) -> TrainSpec:
         raise ConfigError("env.total_env_steps", total, "must be an integer >= 1")
     model_cfg = owner(CoreConfig, data["model"], "model", CLI_ONLY_KEYS["model"])
     algo_values = {k: v for k, v in data["algo"].items() if k != "name"}
-    _algo_unknown(spec.config_cls, algo_values)
-    algo_cfg = owner(spec.config_cls, algo_values, "algo")
+    _algo_unknown(spec.config_cls, algo_values, algo_key)
+    algo_cfg = owner(spec.config_cls, algo_values, algo_key)
     precision = data["precision"]
     _unknown("precision", PrecisionNode, precision)
     top = {k: v for k, v in data.items() if k not in GROUPS}
@@ -161,7 +161,7 @@ def _build(data: dict[str, Any], num_threads: int | None) -> TrainSpec:
         try:
             algo_cfg = algo_cfg.for_env(env_cfg.id)
         except ValueError as exc:
-            raise ValueError(render(exc)) from None
+            raise ValueError(render(exc, algo_key)) from None
     if callable(getattr(algo_cfg, "for_model", None)):  # e.g. GRPO's automatic lr
         algo_cfg = algo_cfg.for_model(model_cfg)
     # the one resolved form saved in config.yaml, checkpoints and summaries: aliases mapped,
@@ -185,9 +185,9 @@ def check_alias_conflicts(overrides: list[str], algo_cls: type) -> None:
             )
 
 
-def _algo_unknown(cls: type, values: dict[str, Any]) -> None:
+def _algo_unknown(cls: type, values: dict[str, Any], group: str = "algo") -> None:
     aliases = tuple(getattr(__import__(cls.__module__, fromlist=["x"]), "TRL_ALIASES", {}))
-    _unknown("algo", cls, values, aliases)
+    _unknown(group, cls, values, aliases)
 
 
 def one_line(exc: BaseException, overrides: list[str] | None = None) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 
-from simrl.checks import check_fields, limit
+from simrl.checks import ConfigValueError, check_fields, limit
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
@@ -52,10 +52,11 @@ class CoreConfig:
         """Raise a one-line ValueError naming the bad field and the allowed values."""
         check_fields(self)
         if self.width % DIM_MULTIPLE:
-            raise ValueError(
-                f"CoreConfig.width={self.width} must be divisible by {DIM_MULTIPLE} "
-                f"(e.g. {max(DIM_MULTIPLE, round(self.width / DIM_MULTIPLE) * DIM_MULTIPLE)})"
-            )
+            near = max(DIM_MULTIPLE, round(self.width / DIM_MULTIPLE) * DIM_MULTIPLE)
+            raise ConfigValueError(
+                "CoreConfig", "width", self.width,
+                f"must be divisible by {DIM_MULTIPLE} (e.g. {near})",
+            )  # fmt: skip
 
     def to_dict(self) -> dict:
         """Plain dict of the fields (for run configs and summaries)."""

@@ -36,7 +36,7 @@ def test_trl_names_map_to_simrl_fields():
     ("values", "fragment"),
     [
         ({"loss_type": "sum"}, "loss_type='sum' is not one of the choices; allowed: grpo, dr_grpo"),
-        ({"num_generation": 8}, "num_generation: no such setting; nearest: num_generations"),
+        ({"num_generation": 8}, "num_generation=8 is not a setting; nearest: num_generations"),
         ({"lr": math.inf}, "lr=inf must be a number in (0, 10], or 0 for auto"),
         ({"beta": math.nan}, "beta=nan must be a number >= 0"),
         ({"num_groups": 2.0}, "num_groups=2.0 must be an integer in [1, 65536]"),

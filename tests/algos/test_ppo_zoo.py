@@ -99,6 +99,8 @@ def test_schedules_normalize_strings_and_unmapped_keys() -> None:
 
 
 def test_unknown_entry_is_one_line_naming_zoo() -> None:
-    with pytest.raises(ValueError, match=r"^PPOConfig.zoo=Hoper-v4: rl-zoo3's ppo.yml has no "):
+    with pytest.raises(
+        ValueError, match=r"^PPOConfig.zoo='Hoper-v4' cannot be used: rl-zoo3's ppo.yml has no "
+    ):
         PPOConfig(zoo="Hoper-v4").for_env("Hopper-v5")
     assert PPOConfig().for_env("Hopper-v5") == PPOConfig()  # zoo unset: as configured

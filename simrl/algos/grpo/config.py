@@ -165,10 +165,8 @@ def translate_trl(values: dict[str, Any], strict: bool = True) -> dict[str, Any]
         elif key in names:
             out.setdefault(key, value)
         else:
-            raise ValueError(
-                f"GRPOConfig.{key}: no such setting; nearest: "
-                f"{', '.join(nearest(key, [*names, *TRL_ALIASES]))}"
-            )
+            near = ", ".join(nearest(key, [*names, *TRL_ALIASES]))
+            raise ConfigValueError("GRPOConfig", key, value, f"is not a setting; nearest: {near}")
     return out
 
 

@@ -33,7 +33,7 @@ from simrl.algos.grpo.advantages import compute_advantages, vine_branch_points
 from simrl.algos.grpo.config import GRPOConfig, auto_lr
 from simrl.algos.grpo.learner import GRPOLearner, auto_micro_batch
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
-from simrl.checks import first_line
+from simrl.checks import ConfigValueError, first_line
 from simrl.nn import CoreConfig
 from simrl.nn.compute import Compute
 from simrl.nn.meters import optimizer_state_bytes, param_count
@@ -97,9 +97,10 @@ class GRPOTrainer:
         )
         limit = self.env.max_episode_steps
         if algo.horizon == 0 and not limit:
-            raise ValueError(
-                f"env {env_cfg.id!r} has no episode limit; set GRPOConfig.horizon to a step count > 0"
-            )
+            raise ConfigValueError(
+                "GRPOConfig", "horizon", 0,
+                f"needs an env with an episode limit ({env_cfg.id!r} has none); set a step count > 0",
+            )  # fmt: skip
         self.horizon = min(algo.horizon or limit, limit or algo.horizon)
         self.continuing = (not limit) or self.horizon < limit
         self.vine_env = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from simrl.checks import MAX_ROWS, check_fields, limit
+from simrl.checks import MAX_ROWS, ConfigValueError, check_fields, limit
 
 LR_SCHEDULES: tuple[str, ...] = ("constant", "linear")
 
@@ -61,10 +61,10 @@ class PPOConfig:
         """Raise a one-line ValueError naming the bad field and the allowed values."""
         check_fields(self)
         if self.batch_size > self.rollout_size:
-            raise ValueError(
-                f"PPOConfig.batch_size={self.batch_size} must be <= n_envs * n_steps "
-                f"= {self.rollout_size}"
-            )
+            raise ConfigValueError(
+                "PPOConfig", "batch_size", self.batch_size,
+                f"must be <= n_envs * n_steps = {self.rollout_size}",
+            )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields (for run configs and summaries)."""
@@ -82,7 +82,7 @@ class PPOConfig:
             values, _ = zoo_fields(entry)
             return replace(self, **values)
         except ValueError as exc:
-            raise ValueError(f"PPOConfig.zoo={self.zoo}: {exc}") from None
+            raise ConfigValueError("PPOConfig", "zoo", self.zoo, f"cannot be used: {exc}") from None
 
 
 PRESETS: dict[str, PPOConfig] = {
