@@ -10,7 +10,9 @@ simrl-train); the work is `simrl.runs.evaluate_checkpoint`. Run as a module too:
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -18,12 +20,13 @@ from typing import Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from simrl.checks import MAX_ROWS
+from simrl.checks import MAX_ROWS, check_fields, check_value, limit
 from simrl.cli.app import fail, run_app
 from simrl.cli.build import ConfigError
 from simrl.cli.outdir import check_out_dir
 
 APP = "simrl-eval"
+VIDEO_FORMATS = ("mp4", "gif")  # simrl.runs.video's (not imported here: it loads imageio)
 
 
 @dataclass
@@ -31,9 +34,9 @@ class VideoConfig:
     """Filming the evaluation (`video=true` is short for `video.record=true`)."""
 
     record: bool = False
-    episodes: int = 4  # the first N evaluation episodes, tiled in a grid
-    format: str = "mp4"  # mp4 | gif
-    size: int = 320  # each episode's tile, pixels a side
+    episodes: int = limit(4, ge=1, le=MAX_ROWS)  # the first N evaluation episodes, in a grid
+    format: str = limit("mp4", choices=VIDEO_FORMATS)
+    size: int = limit(320, ge=16)  # each episode's tile, pixels a side
     dir: Optional[str] = None  # noqa: UP045  (null = the run directory's videos/)
 
 
@@ -51,17 +54,26 @@ class EvalConfig:
     """Settings of one evaluation."""
 
     checkpoint: str = MISSING
-    policy: str = "checkpoint"  # checkpoint | scripted
+    policy: str = limit("checkpoint", choices=("checkpoint", "scripted"))
     env: ScriptedEnvConfig = field(default_factory=ScriptedEnvConfig)
-    episodes: int = 16
+    episodes: int = limit(16, ge=1, le=MAX_ROWS)
     video: VideoConfig = field(default_factory=VideoConfig)
     deterministic: bool = True
-    seed: Optional[int] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
+    seed: Optional[int] = limit(None, ge=0)  # noqa: UP045 (OmegaConf needs typing.Optional)
     device: str = "auto"
     out: Optional[str] = None  # noqa: UP045
 
 
 ConfigStore.instance().store(name="eval_schema", node=EvalConfig)
+
+
+def check_limits(cfg: DictConfig) -> None:
+    """The limits declared on the fields above (`limit(...)`), errors named by the key."""
+    hints = typing.get_type_hints(EvalConfig)
+    for f in dataclasses.fields(EvalConfig):
+        if f.metadata.get("limits") is not None:
+            check_value("", f.name, cfg[f.name], hints[f.name], f.metadata["limits"])
+    check_fields(VideoConfig(**OmegaConf.to_container(cfg.video)), owner="video")
 
 
 def check_scripted(cfg: DictConfig) -> None:
@@ -71,8 +83,6 @@ def check_scripted(cfg: DictConfig) -> None:
 
     if not OmegaConf.is_missing(cfg, "checkpoint"):
         raise ConfigError("checkpoint", cfg.checkpoint, "does not apply to policy=scripted")
-    if not 1 <= cfg.episodes <= MAX_ROWS:
-        raise ConfigError("episodes", cfg.episodes, f"must be an integer in [1, {MAX_ROWS}]")
     if cfg.env.id is not None and cfg.env.id not in POLICIES:
         raise ConfigError("env.id", cfg.env.id, "has no scripted controller", list(POLICIES))
     if cfg.env.domain_randomization and cfg.env.id not in DR_ENVS:
@@ -84,8 +94,6 @@ def check_scripted(cfg: DictConfig) -> None:
         raise ConfigError("env.reward", cfg.env.reward, "is not a reward of the task", rewards)
     if cfg.video.record:
         raise ConfigError("video.record", "true", "does not apply to policy=scripted")
-    if cfg.seed is not None and cfg.seed < 0:
-        raise ConfigError("seed", cfg.seed, "must be an integer >= 0")
     if cfg.out is not None:
         check_out_dir("out", cfg.out)
 
@@ -95,10 +103,8 @@ def check_eval(cfg: DictConfig) -> None:
     anything is written (the checkpoint is read with weights_only: no code runs)."""
     from simrl.nn.device import resolve_device
     from simrl.runs.checkpoint import load_checkpoint
-    from simrl.runs.video import VIDEO_FORMATS
 
-    if cfg.policy not in ("checkpoint", "scripted"):
-        raise ConfigError("policy", cfg.policy, "is not a policy kind", ["checkpoint", "scripted"])
+    check_limits(cfg)
     if cfg.policy == "scripted":
         check_scripted(cfg)
         return
@@ -110,16 +116,6 @@ def check_eval(cfg: DictConfig) -> None:
         )
     if not Path(cfg.checkpoint).exists():
         raise ConfigError("checkpoint", cfg.checkpoint, "does not exist (a .pt file or run dir)")
-    if not 1 <= cfg.episodes <= MAX_ROWS:
-        raise ConfigError("episodes", cfg.episodes, f"must be an integer in [1, {MAX_ROWS}]")
-    if not 1 <= cfg.video.episodes <= MAX_ROWS:
-        raise ConfigError(
-            "video.episodes", cfg.video.episodes, f"must be an integer in [1, {MAX_ROWS}]"
-        )
-    if cfg.video.size < 16:
-        raise ConfigError("video.size", cfg.video.size, "must be an integer >= 16")
-    if cfg.video.format not in VIDEO_FORMATS:
-        raise ConfigError("video.format", cfg.video.format, f"must be one of {list(VIDEO_FORMATS)}")
     check_out_dir("out", eval_out_dir(cfg))
     if cfg.video.record and cfg.video.dir is not None:
         check_out_dir("video.dir", cfg.video.dir)
