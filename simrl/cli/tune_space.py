@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
+from simrl.checks import check_fields, limit
 from simrl.cli.build import ConfigError
 
 SAMPLERS = ("tpe", "random")
@@ -23,13 +24,13 @@ PARAM_TYPES = ("float", "int", "categorical")
 class TuneConfig:
     """Search settings (the `tune` node); see conf/tune/grpo.yaml for the meaning of each."""
 
-    n_trials: int = 20
+    n_trials: int = limit(20, ge=1)
     study_name: Optional[str] = None  # noqa: UP045 (OmegaConf)  null: <algo>_<env id>
     storage: str = "sqlite:///tune/optuna.db"
     out: Optional[str] = None  # noqa: UP045  null: tune/<study_name>
-    seed: int = 0
-    sampler: str = "tpe"
-    direction: str = "maximize"
+    seed: int = limit(0, ge=0)
+    sampler: str = limit("tpe", choices=SAMPLERS)
+    direction: str = limit("maximize", choices=DIRECTIONS)
     metric: str = "final_return_mean"
     fail_stale: bool = True
     overrides: list[str] = field(default_factory=list)  # train overrides before the command line's
@@ -94,13 +95,8 @@ def _check_range(key: str, spec: dict[str, Any]) -> None:
 
 
 def check_tune(tune: TuneConfig) -> None:
-    """Settings checks (one line each)."""
-    if tune.n_trials < 1:
-        raise ConfigError("tune.n_trials", tune.n_trials, "must be an integer >= 1")
-    if tune.sampler not in SAMPLERS:
-        raise ConfigError("tune.sampler", tune.sampler, "is not a sampler", SAMPLERS)
-    if tune.direction not in DIRECTIONS:
-        raise ConfigError("tune.direction", tune.direction, "is not a direction", DIRECTIONS)
+    """Settings checks (one line each): the limits declared on the fields, then the space."""
+    check_fields(tune, owner="tune")
     check_space(tune.space)
 
 

@@ -82,5 +82,5 @@ def test_tune_bad_setting_is_one_line(capsys):
         main(["tune.sampler=grid", *TUNE])
     assert info.value.code == 2
     assert capsys.readouterr().err.strip().splitlines() == [
-        "simrl-tune: error: tune.sampler=grid is not a sampler; allowed: tpe, random"
+        "simrl-tune: error: tune.sampler=grid is not one of the choices; allowed: tpe, random"
     ]
