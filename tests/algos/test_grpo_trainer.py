@@ -74,9 +74,10 @@ def test_protocol_and_metrics():
     assert stats["precision_effective"] == "fp32"
 
 
-@pytest.mark.parametrize("horizon", [0, 20])  # full episodes; episodes continued across iterations
-def test_resume_continues_the_same_run(horizon):
-    cfg = tiny(horizon=horizon)
+# full episodes; episodes continued across iterations; full episodes with pink exploration noise
+@pytest.mark.parametrize(("horizon", "noise_beta"), [(0, 0.0), (20, 0.0), (0, 1.0)])
+def test_resume_continues_the_same_run(horizon, noise_beta):
+    cfg = tiny(horizon=horizon, noise_beta=noise_beta)
     straight = trainer(cfg)
     for _ in range(4):
         straight.iterate()
