@@ -114,6 +114,9 @@ def test_ctrl_c_at_start_up_is_one_line_and_leaves_no_run_dir(tmp_path, delay):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as at a terminal: a suite started as a background job inherits SIGINT ignored,
+        # and Python keeps an inherited ignore
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
