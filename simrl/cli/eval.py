@@ -24,9 +24,9 @@ from simrl.checks import MAX_ROWS, check_fields, check_value, limit
 from simrl.cli.app import fail, run_app
 from simrl.cli.build import ConfigError
 from simrl.cli.outdir import check_out_dir
+from simrl.runs.video import VIDEO_FORMATS
 
 APP = "simrl-eval"
-VIDEO_FORMATS = ("mp4", "gif")  # simrl.runs.video's (not imported here: it loads imageio)
 
 
 @dataclass
