@@ -148,8 +148,9 @@ def _equal_per_pass_batches(built: dict[str, Any]) -> int:
 
 
 def memory_specs(built: dict[str, Any], setup: dict[str, Any]) -> dict[str, Any]:
-    """Per side, one metered iteration at equal per-pass batches (GRPO's micro-batch = PPO's
-    minibatch): the runs whose peak memory the comparison reports."""
+    """Per side, two iterations at equal per-pass batches (GRPO's micro-batch = PPO's
+    minibatch), the second memory-metered (the first builds the process's one-time internals):
+    the runs whose peak memory the comparison reports."""
     equal_pass = setup.get("per_pass_batch")
     out = {}
     for algo, spec in built.items():
@@ -158,7 +159,7 @@ def memory_specs(built: dict[str, Any], setup: dict[str, Any]) -> dict[str, Any]
             algo_cfg = replace(algo_cfg, micro_batch_size=equal_pass)
             config["algo"] = {**config["algo"], "micro_batch_size": equal_pass}
         changes = {
-            "total_env_steps": int(setup["iteration_env_steps"][algo]), "eval_every": 0,
+            "total_env_steps": 2 * int(setup["iteration_env_steps"][algo]), "eval_every": 0,
             "eval_every_steps": 0, "eval_episodes": 1, "checkpoint_every": 0,
             "tensorboard": False, "progress": False, "meters": True,
         }  # fmt: skip

@@ -83,6 +83,8 @@ class _StorageTracker(TorchDispatchMode):
         self.host = host
         self._host_start = 0
         self._host_now = 0
+        self._own = 0  # host bytes the tracker's own records of live storages hold
+        self._own_of: dict[int, int] = {}
         self._stop_tracing = False
 
     def __enter__(self) -> _StorageTracker:
@@ -106,38 +108,52 @@ class _StorageTracker(TorchDispatchMode):
             return
         now, peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        self._host_now = max(now - self._host_start, 0)
-        self.peak = max(self.peak, self.current + max(peak - self._host_start, 0))
+        self._host_now = max(now - self._host_start - self._own, 0)
+        self.peak = max(self.peak, self.current + max(peak - self._host_start - self._own, 0))
 
     def _freed(self, key: int) -> None:
         self.current -= self.live.pop(key, 0)
+        self._own -= self._own_of.pop(key, 0)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         self._sample_host()
+        mark = tracemalloc.get_traced_memory()[0] if self.host else 0
         out = func(*args, **(kwargs or {}))
         inputs: set[int] = set()  # outputs aliasing these storages are not new allocations
         if func not in _FRESH_OPS:  # torch.tensor(...) data arrives through lift_fresh
             in_leaves, _ = tree_flatten((args, kwargs))
             inputs = {t.untyped_storage()._cdata for t in in_leaves if isinstance(t, torch.Tensor)}
         out_leaves, _ = tree_flatten(out)
+        owner = None  # a tracked storage of the outputs: the meter's objects live as long
         for t in out_leaves:
             if not isinstance(t, torch.Tensor) or t.device.type != "cpu":
                 continue
             storage = t.untyped_storage()
             key = storage._cdata
             if key in inputs or key in self.live:
+                owner = owner if owner is not None or key not in self.live else key
                 continue
             nbytes = storage.nbytes()
             self.live[key] = nbytes
+            weakref.finalize(storage, self._freed, key)
+            owner = key if owner is None else owner
             self.current += nbytes
             self.tensor_peak = max(self.tensor_peak, self.current)
-            weakref.finalize(storage, self._freed, key)
         if self.host:
-            # the dispatch path's own transient objects (and the lists above) are the meter's,
-            # not the block's: drop the host peak they made, keep what stays allocated
+            # Aten kernels allocate through torch's allocator, which tracemalloc does not see:
+            # what it saw since `mark` are Python objects the mode itself made (the outputs'
+            # tensor and storage objects, which torch keeps while the storage lives, and the
+            # records above) plus the dispatch path's transient ones. Neither is the block's:
+            # the kept ones are booked to the storage they live with and left out until it is
+            # freed, the transient ones leave with the peak reset below.
+            del out_leaves, inputs
+            made = tracemalloc.get_traced_memory()[0] - mark
+            if owner is not None and made > 0:
+                self._own_of[owner] = self._own_of.get(owner, 0) + made
+                self._own += made
             now = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
-            self._host_now = max(now - self._host_start, 0)
+            self._host_now = max(now - self._host_start - self._own, 0)
         self.peak = max(self.peak, self.current + self._host_now)
         return out
 

@@ -342,6 +342,10 @@ class _Session:
             if self.last_ckpt_iteration != self.trainer.iteration:
                 self.save("last.pt")
 
+    def _optimizer_bytes(self) -> int:
+        """The learner state the trainer keeps between updates (its optimizer's), for the meter."""
+        return int(self.trainer.learner_stats().get("optimizer_state_bytes") or 0)
+
     def _tick(self) -> None:
         """Run wall time = earlier sessions + this session so far (loop, eval, checkpoints),
         less the meters' overhead."""
@@ -361,7 +365,9 @@ class _Session:
         t0 = time.perf_counter()
         batch = trainer.collect()
         t1 = time.perf_counter()
-        metrics = self.meter.run(lambda: trainer.update(batch), int(batch.samples))
+        metrics = self.meter.run(
+            lambda: trainer.update(batch), int(batch.samples), self._optimizer_bytes
+        )
         state.train_s += time.perf_counter() - t0  # as measured; `self.train_s` is fair
         dt = t1 - t0 + metrics["update_time_s"]  # the update's fair time (metering)
         self._tick()

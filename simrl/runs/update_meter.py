@@ -4,12 +4,18 @@
 wrap it in a meter:
 
 - peak memory (`simrl.nn.meters.PeakMemory`): on CUDA every update (the allocator's counters are
-  free); on CPU, where the dispatch-mode tracker adds Python work to every op, the first update of
-  a process and every update with more samples than any metered so far (the peak grows with the
-  batch). Those CPU updates are flagged `memory_metered` (their time is kept off the clocks, see below);
-- FLOPs (`FlopCounterMode`): once, on the first update that is not memory-metered (the counter's
-  bookkeeping must not count as learner memory): `learner_flops_per_sample` = FLOPs / (samples x
-  epochs), one forward and backward of one sample; `learner_flops_per_update` and
+  free); on CPU, where the dispatch-mode tracker adds Python work to every op, the second update of
+  a process and every later update with more samples than any metered so far (the peak grows with
+  the batch). Those CPU updates are flagged `memory_metered` (their time is kept off the clocks, see
+  below). The first update of a process is not memory-metered on CPU: it is where torch and Python
+  build their one-time internals (each aten op's registration with a Python dispatch mode, lazily
+  made caches: 250-300 kB in a GRPO or PPO update of the small core), which are no learner's
+  memory. An update metered after the first is charged, on top of its own peak, the learner state
+  it keeps between updates (`state_bytes()`: the optimizer's state, which the first update
+  created), so the figure is what one update needs, optimizer state included, on either device;
+- FLOPs (`FlopCounterMode`): once, on the first update of the run (not memory-metered: the
+  counter's bookkeeping must not count as learner memory): `learner_flops_per_sample` = FLOPs /
+  (samples x epochs), one forward and backward of one sample; `learner_flops_per_update` and
   `learner_flops_per_collected_sample` (all epochs, per sample collected).
 The figures are carried in the run's checkpoint so a resumed run keeps them.
 
@@ -52,7 +58,7 @@ class UpdateMeter:
         self.flops_per_sample: float | None = None
         self.flops_per_update: float | None = None
         self.flops_per_collected_sample: float | None = None
-        self._fresh = True  # nothing metered in this process yet
+        self._fresh = True  # no update has run in this process yet
         # update timings (measured): unmetered updates and metered ones, seconds and samples
         self.plain_s = 0.0
         self.plain_samples = 0
@@ -75,12 +81,18 @@ class UpdateMeter:
         rate = self.charge_rate
         return self.uncharged_samples * rate if rate is not None else 0.0
 
-    def run(self, update: Callable[[], dict[str, Any]], samples: int) -> dict[str, Any]:
-        """`update()` (learning from `samples` collected samples), metered when due; its metrics
+    def run(
+        self,
+        update: Callable[[], dict[str, Any]],
+        samples: int,
+        state_bytes: Callable[[], int] | None = None,
+    ) -> dict[str, Any]:
+        """`update()` (learning from `samples` collected samples), metered when due (`state_bytes`:
+        the bytes of learner state kept between updates, see the module docstring); its metrics
         plus `peak_learner_memory_bytes`, `memory_metered`, `metered` (memory or FLOPs) and
         `update_time_s` (measured if unmetered, else the charge at the current rate)."""
         t0 = self.clock()
-        out, metered = self._run(update, samples)
+        out, metered = self._run(update, samples, state_bytes)
         elapsed = self.clock() - t0
         if metered:
             self.metered_s += elapsed
@@ -96,7 +108,12 @@ class UpdateMeter:
         out["metered"] = float(metered)
         return out
 
-    def _run(self, update: Callable[[], dict[str, Any]], samples: int) -> tuple[dict, bool]:
+    def _run(
+        self,
+        update: Callable[[], dict[str, Any]],
+        samples: int,
+        state_bytes: Callable[[], int] | None,
+    ) -> tuple[dict, bool]:
         """`update()` under the meter that is due; (its metrics, whether a meter wrapped it)."""
         if not self.enabled:
             out = update()
@@ -104,12 +121,13 @@ class UpdateMeter:
             out["memory_metered"] = 0.0
             return out, False
         cuda = self.device.type == "cuda"
-        if cuda or self._fresh or samples > self.peak_samples:
+        first, self._fresh = self._fresh, False
+        if cuda or (not first and samples > self.peak_samples):
+            kept = int(state_bytes()) if state_bytes is not None and not first else 0
             with PeakMemory(self.device) as pm:
                 out = update()
-            self.peak_bytes = max(self.peak_bytes, int(pm.peak_bytes))
+            self.peak_bytes = max(self.peak_bytes, int(pm.peak_bytes) + kept)
             self.peak_samples = max(self.peak_samples, int(samples))
-            self._fresh = False
             memory_metered = not cuda
             slowed = memory_metered
         elif self.flops_per_sample is None:

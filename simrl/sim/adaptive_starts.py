@@ -25,7 +25,11 @@ groups always starts from the task's own resets. Candidates come from
 - hindsight (`hindsight`): a failed group's start state with the goal moved to where its
   furthest-moving row left the object (that row solved it);
 - nearer goals (`nearer`, `goal_steps` K > 0, goal tasks): every start from the task's resets
-  with the goal moved j / (K + 1), j = 1..K, of the way from the object to its goal.
+  with the goal moved j / (K + 1), j = 1..K, of the way from the object to its goal;
+- nearer arm (`arm`, `arm_steps` K > 0, tasks with an arm and an object): every start from the
+  task's resets with the arm's grip point moved j / (K + 1), j = 1..K, of the way toward a point
+  just above the object (at rest there): the task's own configurations, with the approach
+  partly done, so what is learned from them is learned for the whole reset distribution.
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -48,7 +52,7 @@ import numpy as np
 
 from simrl.sim.start_states import CurriculumConfig, StartBank, StartStates, _flatten, _unflatten
 
-SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer")
+SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer", "arm")
 P_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the logged histogram of success rates
 
 
@@ -126,6 +130,7 @@ class Archive:
         self.trials = np.zeros(0, np.float64)  # (faded) episodes
         self.visits = np.zeros(0, np.int64)  # groups reported
         self.goal: np.ndarray | None = None  # (K, goal_dim) hindsight goals, NaN rows: none
+        self.arm: np.ndarray | None = None  # (K, 3) grip points of nearer-arm starts, NaN: none
 
     def __len__(self) -> int:
         return len(self.uid)
@@ -147,15 +152,13 @@ class Archive:
         succ: Any,
         trials: Any,
         goal: np.ndarray | None = None,
+        arm: np.ndarray | None = None,
     ) -> None:
         """Candidates `uids` (snapshot rows `snap`) with their counts and, for hindsight start
-        states, the goal that replaces the snapshot's."""
+        states, the goal that replaces the snapshot's (for nearer-arm ones, the grip point)."""
         k = len(uids)
-        if goal is not None and self.goal is None:
-            self.goal = np.full((len(self), np.shape(goal)[-1]), np.nan)
-        if self.goal is not None:
-            rows = np.full((k, self.goal.shape[1]), np.nan) if goal is None else goal
-            self.goal = np.concatenate([self.goal, np.broadcast_to(rows, (k, self.goal.shape[1]))])
+        self.goal = _extend(self.goal, goal, len(self), k)
+        self.arm = _extend(self.arm, arm, len(self), k)
         self.rows.add(snap, k)
         self.uid = np.concatenate([self.uid, np.asarray(uids, np.int64)])
         self.source = np.concatenate([self.source, np.full(k, SOURCES.index(source))])
@@ -169,6 +172,8 @@ class Archive:
             setattr(self, name, getattr(self, name)[mask])
         if self.goal is not None:
             self.goal = self.goal[mask]
+        if self.arm is not None:
+            self.arm = self.arm[mask]
 
     def slots(self, uids: np.ndarray) -> np.ndarray:
         """Archive positions of `uids` (-1 for ids no longer held)."""
@@ -186,7 +191,21 @@ class Archive:
         snap = {**self.rows.take(slots), "env_id": self.env_id}
         if self.goal is not None:
             snap["goal"] = self.goal[slots]
+        if self.arm is not None:
+            snap["arm"] = self.arm[slots]
         return snap
+
+
+def _extend(old: np.ndarray | None, new: np.ndarray | None, n: int, k: int) -> np.ndarray | None:
+    """Per-candidate overrides `old` (n rows, or None: none yet) with `k` more rows: `new`, or
+    NaN rows (no override) when None."""
+    if new is None and old is None:
+        return None
+    width = np.shape(new)[-1] if old is None else old.shape[1]
+    if old is None:
+        old = np.full((n, width), np.nan)
+    rows = np.full((k, width), np.nan) if new is None else new
+    return np.concatenate([old, np.broadcast_to(rows, (k, width))])
 
 
 # ---------------------------------------------------------------------------------- sampler
@@ -209,6 +228,7 @@ class AdaptiveStarts(StartStates):
         hindsight: bool = True,
         hindsight_move: float = 0.05,
         goal_steps: int = 0,
+        arm_steps: int = 0,
     ) -> None:
         env_id = None if demos is None else demos.env_id
         self.bank = Archive(env_id, None if demos is None else demos.options)
@@ -222,6 +242,7 @@ class AdaptiveStarts(StartStates):
         self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
+        self.arm_steps = int(arm_steps)
         self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
         self.start_ach: np.ndarray | None = None  # ... and their achieved goals at the start
         self.trail = Rows()  # snapshots along tracked episodes in flight
@@ -249,6 +270,7 @@ class AdaptiveStarts(StartStates):
             hindsight=cfg.hindsight,
             hindsight_move=cfg.hindsight_move,
             goal_steps=cfg.goal_steps,
+            arm_steps=cfg.arm_steps,
         )
 
     def _new_uids(self, n: int) -> np.ndarray:
@@ -288,13 +310,18 @@ class AdaptiveStarts(StartStates):
         snap: dict[str, Any],
         achieved: np.ndarray | None = None,
         desired: np.ndarray | None = None,
+        approach: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Ids for the start states `snap` of groups re-seeded from the task's own resets (one
         env row of each group: `env_rows`; `achieved`, `desired`: their achieved goals and
-        goals, if any). With `goal_steps` K, each also becomes K candidates with nearer goals."""
+        goals, if any; `approach`: their grip points and the points above their objects, if
+        any). With `goal_steps` K, each also becomes K candidates with nearer goals; with
+        `arm_steps` K, K with the arm nearer the object."""
         k = len(env_rows)
         if self.goal_steps and achieved is not None and desired is not None:
             self._add_nearer_goals(snap, k, np.asarray(achieved), np.asarray(desired))
+        if self.arm_steps and approach is not None:
+            self._add_nearer_arms(snap, k, *(np.asarray(a, np.float64) for a in approach))
         if achieved is not None:
             old = self.pending_achieved
             achieved = np.asarray(achieved, np.float64)
@@ -393,8 +420,9 @@ class AdaptiveStarts(StartStates):
                 at = np.flatnonzero(self.start_row == env_rows.min())
                 if at.size:
                     snap = self.bank.take(np.array([uid]))
-                    snap = {n: v for n, v in snap.items() if n not in ("env_id", "goal")}
-                    self._add_hindsight(snap, self.start_ach[at[0]], achieved, env_rows)
+                    arm = snap.get("arm")  # the start's arm, when it was moved nearer
+                    snap = {n: v for n, v in snap.items() if n not in ("env_id", "goal", "arm")}
+                    self._add_hindsight(snap, self.start_ach[at[0]], achieved, env_rows, arm)
             self.archive_eps += m
             self.archive_succ += k
             b = self.bank
@@ -416,7 +444,12 @@ class AdaptiveStarts(StartStates):
                 self.added[SOURCES.index("rollout")] += at.size
 
     def _add_hindsight(
-        self, start_snap: dict[str, Any], start: np.ndarray, achieved: np.ndarray, env_rows: Any
+        self,
+        start_snap: dict[str, Any],
+        start: np.ndarray,
+        achieved: np.ndarray,
+        env_rows: Any,
+        arm: np.ndarray | None = None,
     ) -> None:
         """A failed group: the row that moved the object furthest (at least `hindsight_move`)
         solved the goal where the object ended, so the group's start state with that goal is a
@@ -426,7 +459,9 @@ class AdaptiveStarts(StartStates):
         if moved[j] < self.hindsight_move:
             return
         goal = np.asarray(achieved[j], np.float64)[None]
-        self.bank.add(_strip(start_snap), self._new_uids(1), "hindsight", 1.0, 1.0, goal=goal)
+        self.bank.add(
+            _strip(start_snap), self._new_uids(1), "hindsight", 1.0, 1.0, goal=goal, arm=arm
+        )
         self.added[SOURCES.index("hindsight")] += 1
 
     def _add_nearer_goals(
@@ -445,6 +480,21 @@ class AdaptiveStarts(StartStates):
         n = len(rows)
         self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "nearer", 0.0, 0.0, goal)
         self.added[SOURCES.index("nearer")] += n
+
+    def _add_nearer_arms(
+        self, snap: dict[str, Any], k: int, grip: np.ndarray, above: np.ndarray
+    ) -> None:
+        """Reset start states with the arm's grip point moved j / (K + 1), j = 1..K, of the way
+        to the point above the object: a curriculum over the approach, with no demonstrations,
+        on the task's own configurations (the nearest are solved first; the farther become
+        intermediate as the policy learns the rest)."""
+        steps = self.arm_steps
+        frac = np.arange(1, steps + 1, dtype=np.float64) / (steps + 1)
+        rows = np.repeat(np.arange(k), steps)
+        arm = grip[rows] + frac[np.tile(np.arange(steps), k)][:, None] * (above[rows] - grip[rows])
+        n = len(rows)
+        self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "arm", 0.0, 0.0, arm=arm)
+        self.added[SOURCES.index("arm")] += n
 
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
@@ -508,6 +558,7 @@ class AdaptiveStarts(StartStates):
             "pending_row": self.pending_row.copy(),
             "pending_achieved": _or_empty(self.pending_achieved),
             "goal": _or_empty(b.goal),
+            "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
             "start_ach": _or_empty(self.start_ach),
             "trail": self.trail.state(),
@@ -549,6 +600,7 @@ class AdaptiveStarts(StartStates):
         self.pending_row = np.asarray(state["pending_row"], np.int64).copy()
         self.pending_achieved = _or_none(state["pending_achieved"])
         b.goal = _or_none(state["goal"])
+        b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()
         self.start_ach = _or_none(state["start_ach"])
         self.trail = Rows.from_state(state["trail"], len(state["trail_row"]))

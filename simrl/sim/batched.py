@@ -144,6 +144,17 @@ class GroupVecEnv(GroupEnv):
         self.batch.forward(rows)
         self._obs[rows] = self.task.observe(self.batch)[rows]
 
+    def _b_approach(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self.task.has_approach:
+            return None
+        grip, above = self.task.approach()
+        return grip[rows].copy(), above[rows].copy()
+
+    def _b_place_grip(self, rows: np.ndarray, grip: np.ndarray) -> None:
+        self.task.place_grip(rows, grip)
+        self.batch.forward(rows)
+        self._obs[rows] = self.task.observe(self.batch)[rows]
+
     def task_options(self) -> dict[str, Any]:
         return dict(self.task.options)
 

@@ -147,6 +147,15 @@ class GroupEnv(gym.vector.VectorEnv):
         """Give `rows` another goal and refresh their observations (goal-conditioned tasks)."""
         raise NotImplementedError(f"env {self.env_id!r} has no goal to set")
 
+    def _b_approach(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(grip point, point just above the object) of `rows`, each (rows, 3); None for an
+        env without an arm and an object (see `simrl.sim.task.Task.approach`)."""
+        return None
+
+    def _b_place_grip(self, rows: np.ndarray, grip: np.ndarray) -> None:
+        """Move the arm of `rows` to grip point `grip` and refresh their observations."""
+        raise NotImplementedError(f"env {self.env_id!r} has no arm to move")
+
     def task_options(self) -> dict[str, Any]:
         """The options that shape this env's states, resolved (defaults filled in): what a saved
         start-state bank must match."""
@@ -232,6 +241,7 @@ class GroupEnv(gym.vector.VectorEnv):
                 self.get_state(first),
                 achieved=self._b_achieved_goal(first),
                 desired=self._b_desired_goal(first),
+                approach=self._b_approach(first),
             )
             self._start_row[self.group_rows(own)] = np.repeat(ids, self.group_size)
         if not chosen.any():
@@ -248,6 +258,11 @@ class GroupEnv(gym.vector.VectorEnv):
             relabel = np.isfinite(goal).all(axis=1)
             if relabel.any():
                 self._b_set_goal(rows[relabel], goal[relabel])
+        arm = snap.get("arm")  # nearer-arm start states: the arm moved toward the object
+        if arm is not None:
+            moved = np.isfinite(arm).all(axis=1)
+            if moved.any():
+                self._b_place_grip(rows[moved], arm[moved])
         if hasattr(self.start_states, "started"):  # AdaptiveStarts
             first = groups[chosen] * self.group_size
             self.start_states.started(first, self._b_achieved_goal(first))
@@ -257,6 +272,13 @@ class GroupEnv(gym.vector.VectorEnv):
         whose bank was recorded on this env id and options); None restores the task's resets."""
         if start_states is not None:
             start_states.bank.check(self.env_id, self.task_options())
+            steps = int(getattr(start_states, "arm_steps", 0))
+            if steps and self._b_approach(np.zeros(1, np.int64)) is None:
+                raise ValueError(
+                    f"curriculum.arm_steps={steps} needs a task with an arm and an object to "
+                    f"approach (simrl/Push-v0, simrl/PickPlace-v0); env {self.env_id!r} has none: "
+                    "use 0"
+                )
         self.start_states = start_states
 
     def set_outcome_reward(self, on: bool) -> None:

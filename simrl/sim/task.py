@@ -90,6 +90,18 @@ class Task(ABC):
     # Goal-conditioned tasks (optional): what the agent moved and where the goal is, so a start
     # state can be given another goal (hindsight start states, `simrl.sim.adaptive_starts`).
     has_goal: ClassVar[bool] = False
+    # Tasks with an arm and an object (optional): where the grip point is, where it would be just
+    # above the object, and a way to move it, so a start state can have the arm moved nearer
+    # (the `arm_steps` starts of `simrl.sim.adaptive_starts`).
+    has_approach: ClassVar[bool] = False
+
+    def approach(self) -> tuple[np.ndarray, np.ndarray]:
+        """(grip point, a point just above the object) of all rows, each (num_envs, 3)."""
+        raise NotImplementedError(f"task {self.id!r} has no arm and object")
+
+    def place_grip(self, rows: np.ndarray, grip: np.ndarray) -> None:
+        """Move the arm of `rows` (at rest) so its grip point is at `grip` (len(rows), 3)."""
+        raise NotImplementedError(f"task {self.id!r} has no arm and object")
 
     def achieved_goal(self) -> np.ndarray:
         """What the goal is compared with, all rows (num_envs, goal_dim): e.g. the cube position."""

@@ -57,6 +57,24 @@ def test_peak_memory_known_allocations():
     del b, d
 
 
+def test_peak_memory_leaves_out_its_own_records_of_live_tensors():
+    """The tracker keeps a record (dict entry, finalizer) and torch a Python object per live
+    storage it saw: 2,000 live 16-byte tensors must read as their 32 kB of storage (the older
+    meter booked about 1.25 MB of its own objects as the block's host memory)."""
+    x = torch.ones(4)
+
+    def block() -> list[torch.Tensor]:
+        return [x + i for i in range(2000)]
+
+    with PeakMemory("cpu"):
+        block()  # the op's one-time registration with Python dispatch modes
+    with PeakMemory("cpu") as pm:
+        kept = block()
+    assert pm.tensor_peak_bytes == 2000 * 16
+    assert pm.tensor_peak_bytes <= pm.peak_bytes < pm.tensor_peak_bytes + 32_000
+    del kept
+
+
 def test_peak_memory_ignores_tensors_from_before_the_block():
     big = torch.zeros(100_000)
     with PeakMemory(host=False) as pm:

@@ -102,9 +102,9 @@ def test_slow_meters_do_not_change_clocks_or_throughput(
     assert metered["metered_updates_excluded_s"] == pytest.approx(
         MEMORY_METER_S + FLOP_METER_S, rel=1e-12
     )
-    # first update memory-metered, second FLOP-counted, the rest plain and timed as measured
+    # first update FLOP-counted, second memory-metered, the rest plain and timed as measured
     flags = [(float(r["memory_metered"]), float(r["metered"])) for r in metered["rows"]]
-    assert flags == [(1.0, 1.0), (0.0, 1.0)] + [(0.0, 0.0)] * 6
+    assert flags == [(0.0, 1.0), (1.0, 1.0)] + [(0.0, 0.0)] * 6
     for on, off in list(zip(metered["rows"], plain["rows"], strict=True))[2:]:
         for key in ("iter_time_s", "env_steps_per_s", "update_time_s", "wall_s"):
             assert float(on[key]) == pytest.approx(float(off[key]), rel=1e-12), key
@@ -129,3 +129,21 @@ def test_eval_every_steps_evaluates_where_the_env_steps_cross_its_multiples(tmp_
     assert [p["env_steps"] for p in summary["eval_curve"]] == [120, 200, 320]
     with pytest.raises(ValueError, match="eval_every_steps=-1"):
         RunConfig(eval_every_steps=-1)
+
+
+def test_memory_is_metered_after_the_first_update_with_the_kept_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On CPU the first update of a process (torch's one-time internals) is FLOP-counted, not
+    memory-metered; the memory-metered one is charged the optimizer state kept between updates
+    (reference: fake meter peak 123 B + 1,000 B of state); a larger batch is metered again."""
+    clock = FakeClock()
+    memory, flops = _fake_meters(clock)
+    monkeypatch.setattr(metering_module, "PeakMemory", memory)
+    monkeypatch.setattr(metering_module, "FlopCounterMode", flops)
+    meter = metering_module.UpdateMeter("cpu", clock=clock.perf_counter)
+    rows = [meter.run(dict, samples, lambda: 1000) for samples in (10, 10, 10, 20)]
+    assert [r["memory_metered"] for r in rows] == [0.0, 1.0, 0.0, 1.0]
+    assert [r["metered"] for r in rows] == [1.0, 1.0, 0.0, 1.0]
+    assert meter.stats()["peak_learner_memory_bytes"] == 123 + 1000
+    assert meter.stats()["learner_flops_per_sample"] == pytest.approx(1000 / 10)

@@ -366,6 +366,50 @@ def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
     np.testing.assert_array_equal(info["is_success"][::2], near)
 
 
+def test_nearer_arm_starts_move_the_grip_toward_the_object_and_hold_it_there():
+    """`arm_steps=3`: each group from the task's resets gives three candidates, its exact start
+    state with the grip point 1/4, 1/2 and 3/4 of the way to 6 cm above the cube (hand computed
+    from the reset's grip and cube); a group started from one has its arm there, at rest, the
+    cube and goal of the reset untouched, and zero actions keep it there."""
+    cfg = EnvConfig(
+        id=PUSH,
+        curriculum=CurriculumConfig(
+            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, arm_steps=3
+        ),
+    )
+    env = make_training_env(cfg, num_groups=2, group_size=2, seed=0, autoreset_mode="disabled")
+    starts = env.start_states
+    obs, _ = env.reset(seed=5)
+    grip, cube, goal = obs[::2, 14:17], obs[::2, 17:20], obs[::2, 33:36]
+    np.testing.assert_allclose(grip, env.task.grip_pos()[::2], atol=1e-12)
+    b = starts.bank
+    assert len(b) == 6 and (b.source == 5).all() and b.goal is None
+    above = cube + np.array([0.0, 0.0, 0.06])
+    frac = np.array([0.25, 0.5, 0.75])[None, :, None]
+    want = (grip[:, None] + frac * (above - grip)[:, None]).reshape(6, 3)
+    np.testing.assert_allclose(b.arm, want, atol=1e-12)
+    assert starts.metrics()["curriculum/added_arm"] == 6
+    starts.prob = 1.0
+    starts.pick = lambda rng, n: b.uid[[5, 1]][:n]  # second reset's 3/4, first reset's 1/2
+    obs, _ = env.reset(seed=6)
+    np.testing.assert_allclose(obs[:, 14:17], np.repeat(b.arm[[5, 1]], 2, axis=0), atol=1e-6)
+    np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[1, 0]], 2, axis=0), atol=1e-12)
+    np.testing.assert_allclose(obs[:, 33:36], np.repeat(goal[[1, 0]], 2, axis=0), atol=1e-12)
+    assert np.abs(env.task.qvel[:, env.task.arm_v]).max() == 0.0
+    for _ in range(5):
+        obs, *_ = env.step(np.zeros((4, 3)))
+    np.testing.assert_allclose(obs[:, 14:17], np.repeat(b.arm[[5, 1]], 2, axis=0), atol=0.01)
+
+
+def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
+    cfg = EnvConfig(
+        id="simrl/Reach-v0",  # an arm, but no object to approach
+        curriculum=CurriculumConfig(name="adaptive", demos=0, arm_steps=2),
+    )
+    with pytest.raises(ValueError, match=r"curriculum.arm_steps=2 needs a task with an arm"):
+        make_training_env(cfg, num_groups=1, group_size=2, seed=0, autoreset_mode="disabled")
+
+
 def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run():
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
     into a fresh trainer, two more give the same weights and archive as four straight."""

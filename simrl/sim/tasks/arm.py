@@ -151,6 +151,16 @@ class ArmTask(Task):
         ctrl[:, self.finger_u] = fingers
         self.ctrl[rows] = ctrl
 
+    def place_grip(self, rows: np.ndarray, grip: np.ndarray) -> None:
+        """Put the arm of `rows` at rest with its grip point at `grip` (clipped to the
+        workspace), the servos holding it there; fingers and other bodies are left as they are."""
+        q = inverse_kinematics(np.clip(grip, WORKSPACE_LOW, WORKSPACE_HIGH))
+        qpos, qvel, ctrl = self.qpos[rows], self.qvel[rows], self.ctrl[rows]
+        qpos[:, self.arm_q] = q
+        qvel[:, self.arm_v] = 0.0
+        ctrl[:, self.arm_u] = q
+        self.qpos[rows], self.qvel[rows], self.ctrl[rows] = qpos, qvel, ctrl
+
     def set_goal_marker(self, rows: np.ndarray, goal: np.ndarray) -> None:
         """Show the goal (part of the physics state via mocap_pos, so copies carry it)."""
         self.mocap_pos[rows, self.goal_mocap] = goal

@@ -136,6 +136,13 @@ class CubeTask(ArmTask):
     def achieved_goal(self) -> np.ndarray:
         return self.cube_pos().copy()
 
+    has_approach = True
+    APPROACH_LIFT = 0.06  # the approach point: this far above the cube's centre (m)
+
+    def approach(self) -> tuple[np.ndarray, np.ndarray]:
+        above = self.cube_pos() + np.array([0.0, 0.0, self.APPROACH_LIFT])
+        return self.grip_pos(), above
+
     def desired_goal(self) -> np.ndarray:
         return self.episode_state["goal"].copy()
 
