@@ -26,10 +26,12 @@ groups always starts from the task's own resets. Candidates come from
   furthest-moving row left the object (that row solved it);
 - nearer goals (`nearer`, `goal_steps` K > 0, goal tasks): every start from the task's resets
   with the goal moved j / (K + 1), j = 1..K, of the way from the object to its goal;
-- nearer arm (`arm`, `arm_steps` K > 0, tasks with an arm and an object): every start from the
-  task's resets with the arm's grip point moved j / (K + 1), j = 1..K, of the way toward a point
-  just above the object (at rest there): the task's own configurations, with the approach
-  partly done, so what is learned from them is learned for the whole reset distribution.
+- nearer arm (`arm`, `arm_steps` K > 0, tasks with an arm and an object): a group from the
+  task's resets starts with the arm's grip point moved j / (K + 1) of the way toward a point just
+  above the object (j drawn uniformly from 0..K; 0 leaves the reset as it is), at rest there: the
+  task's own configurations with the approach partly done. Like a reset start, it is kept (with
+  its arm) only when a row of its group succeeded, so untried candidates never crowd the
+  archive, and what is learned from them holds for the whole reset distribution.
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -240,6 +242,7 @@ class AdaptiveStarts(StartStates):
         self.pending_uid = np.zeros(0, np.int64)
         self.pending_row = np.zeros(0, np.int64)  # the group's first env row
         self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
+        self.pending_arm = np.zeros((0, 3))  # their arm's grip point if moved nearer, else NaN
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
         self.arm_steps = int(arm_steps)
@@ -281,6 +284,7 @@ class AdaptiveStarts(StartStates):
     def _clear_stats(self) -> None:
         self.groups = self.mixed = 0  # reported groups of more than one row, mixed outcomes
         self.reset_eps = self.reset_succ = 0  # episodes from the task's own resets
+        self.arm_eps = self.arm_succ = 0  # ... of those, started with the arm moved nearer
         self.archive_eps = self.archive_succ = 0  # episodes from archive states
         self.added = np.zeros(len(SOURCES), np.int64)
 
@@ -310,18 +314,17 @@ class AdaptiveStarts(StartStates):
         snap: dict[str, Any],
         achieved: np.ndarray | None = None,
         desired: np.ndarray | None = None,
-        approach: tuple[np.ndarray, np.ndarray] | None = None,
+        arm: np.ndarray | None = None,
     ) -> np.ndarray:
         """Ids for the start states `snap` of groups re-seeded from the task's own resets (one
         env row of each group: `env_rows`; `achieved`, `desired`: their achieved goals and
-        goals, if any; `approach`: their grip points and the points above their objects, if
-        any). With `goal_steps` K, each also becomes K candidates with nearer goals; with
-        `arm_steps` K, K with the arm nearer the object."""
+        goals, if any; `arm`: the grip points their arms were moved to, NaN rows: not moved, see
+        `arm_starts`). With `goal_steps` K, each also becomes K candidates with nearer goals."""
         k = len(env_rows)
         if self.goal_steps and achieved is not None and desired is not None:
             self._add_nearer_goals(snap, k, np.asarray(achieved), np.asarray(desired))
-        if self.arm_steps and approach is not None:
-            self._add_nearer_arms(snap, k, *(np.asarray(a, np.float64) for a in approach))
+        arm = np.full((k, 3), np.nan) if arm is None else np.asarray(arm, np.float64)
+        self.pending_arm = np.concatenate([self.pending_arm, arm])
         if achieved is not None:
             old = self.pending_achieved
             achieved = np.asarray(achieved, np.float64)
@@ -351,6 +354,7 @@ class AdaptiveStarts(StartStates):
             self.pending_row = self.pending_row[keep]
             if self.pending_achieved is not None:
                 self.pending_achieved = self.pending_achieved[keep]
+            self.pending_arm = self.pending_arm[keep]
 
     def record_trail(self, env_rows: np.ndarray, uids: np.ndarray, snap: dict[str, Any]) -> None:
         """Snapshots of tracked rows mid-episode (kept until the rows' episodes end)."""
@@ -405,16 +409,24 @@ class AdaptiveStarts(StartStates):
         # reset (new configurations), or an archive state of success rate below one half
         hard = pend.size > 0 or (slot >= 0 and self.success_rate()[slot] < 0.5)
         if pend.size:  # a group from the task's own reset
-            self.reset_eps += m
-            self.reset_succ += k
             snap = self.pending.take(pend[:1])
             start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
+            arm = self.pending_arm[pend[:1]]
+            moved = bool(np.isfinite(arm).all())
+            arm = arm if moved else None
             self._drop_pending(self.pending_uid != uid)
+            if moved:  # the arm was moved nearer the object
+                self.arm_eps += m
+                self.arm_succ += k
+            else:
+                self.reset_eps += m
+                self.reset_succ += k
+            source = "arm" if moved else "reset"
             if k:
-                self.bank.add(snap, np.array([uid]), "reset", float(k), float(m))
-                self.added[SOURCES.index("reset")] += 1
+                self.bank.add(snap, np.array([uid]), source, float(k), float(m), arm=arm)
+                self.added[SOURCES.index(source)] += 1
             elif self.hindsight and achieved is not None and start is not None:
-                self._add_hindsight(snap, start, achieved, env_rows)
+                self._add_hindsight(snap, start, achieved, env_rows, arm)
         elif slot >= 0:
             if not k and achieved is not None and self.start_ach is not None:
                 at = np.flatnonzero(self.start_row == env_rows.min())
@@ -481,20 +493,15 @@ class AdaptiveStarts(StartStates):
         self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "nearer", 0.0, 0.0, goal)
         self.added[SOURCES.index("nearer")] += n
 
-    def _add_nearer_arms(
-        self, snap: dict[str, Any], k: int, grip: np.ndarray, above: np.ndarray
-    ) -> None:
-        """Reset start states with the arm's grip point moved j / (K + 1), j = 1..K, of the way
-        to the point above the object: a curriculum over the approach, with no demonstrations,
-        on the task's own configurations (the nearest are solved first; the farther become
-        intermediate as the policy learns the rest)."""
-        steps = self.arm_steps
-        frac = np.arange(1, steps + 1, dtype=np.float64) / (steps + 1)
-        rows = np.repeat(np.arange(k), steps)
-        arm = grip[rows] + frac[np.tile(np.arange(steps), k)][:, None] * (above[rows] - grip[rows])
-        n = len(rows)
-        self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "arm", 0.0, 0.0, arm=arm)
-        self.added[SOURCES.index("arm")] += n
+    def arm_starts(
+        self, rng: np.random.Generator, grip: np.ndarray, above: np.ndarray
+    ) -> np.ndarray:
+        """Grip points (k, 3) for k groups about to start from the task's resets: moved j / (K + 1)
+        of the way from `grip` to `above`, j uniform in 0..K; NaN rows (j = 0): the reset as is."""
+        j = rng.integers(0, self.arm_steps + 1, size=len(grip))
+        arm = grip + (j / (self.arm_steps + 1))[:, None] * (above - grip)
+        arm[j == 0] = np.nan
+        return arm
 
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
@@ -532,6 +539,9 @@ class AdaptiveStarts(StartStates):
         out["curriculum/reset_success"] = (
             self.reset_succ / self.reset_eps if self.reset_eps else float("nan")
         )
+        out["curriculum/arm_success"] = (
+            self.arm_succ / self.arm_eps if self.arm_eps else float("nan")
+        )
         out["curriculum/archive_success"] = (
             self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
         )
@@ -557,6 +567,8 @@ class AdaptiveStarts(StartStates):
             "pending_uid": self.pending_uid.copy(),
             "pending_row": self.pending_row.copy(),
             "pending_achieved": _or_empty(self.pending_achieved),
+            "pending_arm": self.pending_arm.copy(),
+            "arm_stats": np.array([self.arm_eps, self.arm_succ], np.int64),
             "goal": _or_empty(b.goal),
             "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
@@ -599,6 +611,10 @@ class AdaptiveStarts(StartStates):
         self.pending_uid = np.asarray(state["pending_uid"], np.int64).copy()
         self.pending_row = np.asarray(state["pending_row"], np.int64).copy()
         self.pending_achieved = _or_none(state["pending_achieved"])
+        n_pending = len(self.pending_uid)  # states saved before nearer arms have none moved
+        self.pending_arm = np.asarray(state.get("pending_arm", np.full((n_pending, 3), np.nan)))
+        self.pending_arm = self.pending_arm.reshape(n_pending, 3).copy()
+        self.arm_eps, self.arm_succ = (int(x) for x in state.get("arm_stats", (0, 0)))
         b.goal = _or_none(state["goal"])
         b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()

@@ -236,14 +236,22 @@ class GroupEnv(gym.vector.VectorEnv):
         own = groups[~chosen]
         if own.size and self.start_states.tracks_resets:
             first = own * self.group_size  # every row of a group holds the same start state
+            approach = (
+                self._b_approach(first) if getattr(self.start_states, "arm_steps", 0) else None
+            )
+            arm = None if approach is None else self.start_states.arm_starts(self._rng, *approach)
             ids = self.start_states.track_resets(
                 first,
                 self.get_state(first),
                 achieved=self._b_achieved_goal(first),
                 desired=self._b_desired_goal(first),
-                approach=self._b_approach(first),
+                arm=arm,
             )
             self._start_row[self.group_rows(own)] = np.repeat(ids, self.group_size)
+            if arm is not None and np.isfinite(arm).all(axis=1).any():
+                moved = np.isfinite(arm).all(axis=1)
+                rows = self.group_rows(own[moved])
+                self._b_place_grip(rows, np.repeat(arm[moved], self.group_size, axis=0))
         if not chosen.any():
             return
         rows = self.group_rows(groups[chosen])

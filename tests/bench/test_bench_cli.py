@@ -1,5 +1,6 @@
 """`simrl-bench` end to end on a tiny budget, and its one-line errors."""
 
+import csv
 import json
 
 import pytest
@@ -35,13 +36,17 @@ def test_tiny_bench_end_to_end(tmp_path, capsys):
     # PPO: a second Core of the same preset plus a value head -> about twice GRPO's parameters
     assert 1.9 < 1 / res["ratios"]["params_trainable"] < 2.1
     assert (tmp_path / "report.md").exists() and (tmp_path / "learning_curves.png").exists()
-    # memory at equal per-pass batches, in its own one-iteration pass; learning at own settings
+    # memory at equal per-pass batches, in its own two-iteration pass; learning at own settings
     assert res["setup"]["per_pass_batch"] == 50
     learn = (tmp_path / "runs" / "grpo_seed0" / "config.yaml").read_text()
     memory = (tmp_path / "memory" / "runs" / "grpo_seed0" / "config.yaml").read_text()
     assert "micro_batch_size: 0" in learn and "micro_batch_size: 50" in memory
     mem = {r["algo"]: r for r in res["memory_runs"]}
     assert sorted(mem) == ["grpo", "ppo"] and all(r["status"] == "completed" for r in mem.values())
+    for algo in ("grpo", "ppo"):  # two iterations: the second is the memory-metered one
+        with open(tmp_path / "memory" / "runs" / f"{algo}_seed0" / "metrics.csv") as f:
+            rows = list(csv.DictReader(f))
+        assert [float(r["memory_metered"]) for r in rows] == [0.0, 1.0], algo
     for algo in ("grpo", "ppo"):
         agg = res["aggregate"][algo]
         assert agg["memory_from"].startswith("memory pass")

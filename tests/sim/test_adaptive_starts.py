@@ -366,39 +366,55 @@ def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
     np.testing.assert_array_equal(info["is_success"][::2], near)
 
 
-def test_nearer_arm_starts_move_the_grip_toward_the_object_and_hold_it_there():
-    """`arm_steps=3`: each group from the task's resets gives three candidates, its exact start
-    state with the grip point 1/4, 1/2 and 3/4 of the way to 6 cm above the cube (hand computed
-    from the reset's grip and cube); a group started from one has its arm there, at rest, the
-    cube and goal of the reset untouched, and zero actions keep it there."""
+def test_nearer_arm_starts_move_the_grip_toward_the_object_and_are_kept_when_solved():
+    """`arm_steps=3`: each group from the task's resets starts with its grip point j / 4 of the
+    way to 6 cm above the cube, j in 0..3 (hand computed from the reset's grip and cube; 0: the
+    reset as is), at rest, the cube and goal untouched, and zero actions keep the arm there. An
+    untried start never enters the archive; one whose group had a success does, with its arm,
+    and a group drawn from it starts there again."""
     cfg = EnvConfig(
         id=PUSH,
         curriculum=CurriculumConfig(
             name="adaptive", demos=0, reset_frac=1.0, hindsight=False, arm_steps=3
         ),
     )
-    env = make_training_env(cfg, num_groups=2, group_size=2, seed=0, autoreset_mode="disabled")
+    env = make_training_env(cfg, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
     starts = env.start_states
+    plain = make_group_env(PUSH, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    ref, _ = plain.reset(seed=5)  # the same resets, arms where the task put them
     obs, _ = env.reset(seed=5)
-    grip, cube, goal = obs[::2, 14:17], obs[::2, 17:20], obs[::2, 33:36]
-    np.testing.assert_allclose(grip, env.task.grip_pos()[::2], atol=1e-12)
-    b = starts.bank
-    assert len(b) == 6 and (b.source == 5).all() and b.goal is None
+    grip, cube = ref[::2, 14:17], ref[::2, 17:20]
+    np.testing.assert_allclose(grip, plain.task.grip_pos()[::2], atol=1e-12)
     above = cube + np.array([0.0, 0.0, 0.06])
-    frac = np.array([0.25, 0.5, 0.75])[None, :, None]
-    want = (grip[:, None] + frac * (above - grip)[:, None]).reshape(6, 3)
-    np.testing.assert_allclose(b.arm, want, atol=1e-12)
-    assert starts.metrics()["curriculum/added_arm"] == 6
-    starts.prob = 1.0
-    starts.pick = lambda rng, n: b.uid[[5, 1]][:n]  # second reset's 3/4, first reset's 1/2
-    obs, _ = env.reset(seed=6)
-    np.testing.assert_allclose(obs[:, 14:17], np.repeat(b.arm[[5, 1]], 2, axis=0), atol=1e-6)
-    np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[1, 0]], 2, axis=0), atol=1e-12)
-    np.testing.assert_allclose(obs[:, 33:36], np.repeat(goal[[1, 0]], 2, axis=0), atol=1e-12)
+    frac = np.linalg.norm(obs[::2, 14:17] - grip, axis=1) / np.linalg.norm(above - grip, axis=1)
+    j = np.round(frac * 4)
+    np.testing.assert_allclose(frac * 4, j, atol=1e-5)
+    assert set(j) <= {0, 1, 2, 3} and len(set(j)) > 1  # this seed: several fractions
+    want = grip + (j / 4)[:, None] * (above - grip)
+    np.testing.assert_allclose(obs[::2, 14:17], want, atol=1e-6)
+    np.testing.assert_allclose(obs[:, 17:20], ref[:, 17:20], atol=1e-12)
+    np.testing.assert_allclose(obs[:, 33:36], ref[:, 33:36], atol=1e-12)
     assert np.abs(env.task.qvel[:, env.task.arm_v]).max() == 0.0
+    moved_arm = np.isfinite(starts.pending_arm).all(axis=1)
+    np.testing.assert_array_equal(moved_arm, j > 0)
+    np.testing.assert_allclose(starts.pending_arm[moved_arm], want[j > 0], atol=1e-12)
     for _ in range(5):
-        obs, *_ = env.step(np.zeros((4, 3)))
-    np.testing.assert_allclose(obs[:, 14:17], np.repeat(b.arm[[5, 1]], 2, axis=0), atol=0.01)
+        obs, *_ = env.step(np.zeros((16, 3)))
+    np.testing.assert_allclose(obs[::2, 14:17], want, atol=0.01)
+    assert len(starts.bank) == 0  # nothing tried and solved yet
+    g = int(np.flatnonzero(j > 0)[0])  # report a success in one moved group, failures elsewhere
+    success = np.zeros(16, bool)
+    success[2 * g] = True
+    starts.report(env._start_row.copy(), success, np.arange(16), np.arange(16) // 2)
+    b = starts.bank
+    assert len(b) == 1 and b.source[0] == 5 and b.trials[0] == 2 and b.succ[0] == 1
+    np.testing.assert_allclose(b.arm[0], want[g], atol=1e-12)
+    m = starts.metrics()
+    assert m["curriculum/added_arm"] == 1 and m["curriculum/arm_success"] == 1 / (2 * (j > 0).sum())
+    starts.prob = 1.0  # every group from the archive now: all start at that arm position
+    obs, _ = env.reset(seed=6)
+    np.testing.assert_allclose(obs[:, 14:17], np.repeat(want[[g]], 16, axis=0), atol=1e-6)
+    np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[g]], 16, axis=0), atol=1e-12)
 
 
 def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
@@ -410,9 +426,11 @@ def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
         make_training_env(cfg, num_groups=1, group_size=2, seed=0, autoreset_mode="disabled")
 
 
-def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run():
+@pytest.mark.parametrize("arm_steps", [0, 2])
+def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(arm_steps):
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
-    into a fresh trainer, two more give the same weights and archive as four straight."""
+    into a fresh trainer, two more give the same weights and archive as four straight (also
+    with nearer-arm starts in flight)."""
     import io
 
     from simrl.algos.grpo import GRPOConfig, make_trainer
@@ -423,7 +441,7 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run():
     env_cfg = EnvConfig(
         id=PUSH,
         options={"reward": "sparse"},
-        curriculum=CurriculumConfig(name="adaptive", demos=2, reset_frac=0.5),
+        curriculum=CurriculumConfig(name="adaptive", demos=2, reset_frac=0.5, arm_steps=arm_steps),
     )
     algo = GRPOConfig(num_groups=4, group_size=2, minibatch_size=256, epochs=1)
 
