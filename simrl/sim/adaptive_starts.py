@@ -24,14 +24,14 @@ groups always starts from the task's own resets. Candidates come from
   demonstrations, of configurations the demos never showed);
 - hindsight (`hindsight`): a failed group's start state with the goal moved to where its
   furthest-moving row left the object (that row solved it);
-- nearer goals (`nearer`, `goal_steps` K > 0, goal tasks): every start from the task's resets
-  with the goal moved j / (K + 1), j = 1..K, of the way from the object to its goal;
-- nearer arm (`arm`, `arm_steps` K > 0, tasks with an arm and an object): a group from the
-  task's resets starts with the arm's grip point moved j / (K + 1) of the way toward a point just
-  above the object (j drawn uniformly from 0..K; 0 leaves the reset as it is), at rest there: the
-  task's own configurations with the approach partly done. Like a reset start, it is kept (with
-  its arm) only when a row of its group succeeded, so untried candidates never crowd the
-  archive, and what is learned from them holds for the whole reset distribution.
+- nearer goals and nearer arms (`nearer`, `arm`): variants of the task's resets. With
+  `goal_steps` K > 0 (goal tasks) a group from the task's resets gets its goal moved j / (K + 1)
+  of the way from the object to the task's goal; with `arm_steps` K > 0 (tasks with an arm and an
+  object) its arm's grip point moved j / (K + 1) of the way toward a point just above the object,
+  at rest there (j drawn uniformly from 0..K per group and setting; 0 leaves that part of the
+  reset as it is). They are the task's own configurations made easier; like a reset start, a
+  variant is kept (with its goal and arm) only when a row of its group succeeded, so untried
+  candidates never crowd the archive.
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -243,6 +243,7 @@ class AdaptiveStarts(StartStates):
         self.pending_row = np.zeros(0, np.int64)  # the group's first env row
         self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
         self.pending_arm = np.zeros((0, 3))  # their arm's grip point if moved nearer, else NaN
+        self.pending_goal: np.ndarray | None = None  # their goal if moved nearer, else NaN
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
         self.arm_steps = int(arm_steps)
@@ -284,7 +285,7 @@ class AdaptiveStarts(StartStates):
     def _clear_stats(self) -> None:
         self.groups = self.mixed = 0  # reported groups of more than one row, mixed outcomes
         self.reset_eps = self.reset_succ = 0  # episodes from the task's own resets
-        self.arm_eps = self.arm_succ = 0  # ... of those, started with the arm moved nearer
+        self.variant_eps = self.variant_succ = 0  # episodes from nearer-goal / nearer-arm resets
         self.archive_eps = self.archive_succ = 0  # episodes from archive states
         self.added = np.zeros(len(SOURCES), np.int64)
 
@@ -315,16 +316,16 @@ class AdaptiveStarts(StartStates):
         achieved: np.ndarray | None = None,
         desired: np.ndarray | None = None,
         arm: np.ndarray | None = None,
+        goal: np.ndarray | None = None,
     ) -> np.ndarray:
         """Ids for the start states `snap` of groups re-seeded from the task's own resets (one
         env row of each group: `env_rows`; `achieved`, `desired`: their achieved goals and
-        goals, if any; `arm`: the grip points their arms were moved to, NaN rows: not moved, see
-        `arm_starts`). With `goal_steps` K, each also becomes K candidates with nearer goals."""
+        goals, if any; `arm`, `goal`: the grip points and goals they were given instead of the
+        reset's, NaN rows: not moved, see `arm_starts` and `goal_starts`)."""
         k = len(env_rows)
-        if self.goal_steps and achieved is not None and desired is not None:
-            self._add_nearer_goals(snap, k, np.asarray(achieved), np.asarray(desired))
         arm = np.full((k, 3), np.nan) if arm is None else np.asarray(arm, np.float64)
         self.pending_arm = np.concatenate([self.pending_arm, arm])
+        self.pending_goal = _extend(self.pending_goal, goal, self.pending.n, k)
         if achieved is not None:
             old = self.pending_achieved
             achieved = np.asarray(achieved, np.float64)
@@ -355,6 +356,8 @@ class AdaptiveStarts(StartStates):
             if self.pending_achieved is not None:
                 self.pending_achieved = self.pending_achieved[keep]
             self.pending_arm = self.pending_arm[keep]
+            if self.pending_goal is not None:
+                self.pending_goal = self.pending_goal[keep]
 
     def record_trail(self, env_rows: np.ndarray, uids: np.ndarray, snap: dict[str, Any]) -> None:
         """Snapshots of tracked rows mid-episode (kept until the rows' episodes end)."""
@@ -411,19 +414,20 @@ class AdaptiveStarts(StartStates):
         if pend.size:  # a group from the task's own reset
             snap = self.pending.take(pend[:1])
             start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
-            arm = self.pending_arm[pend[:1]]
-            moved = bool(np.isfinite(arm).all())
-            arm = arm if moved else None
+            arm = _moved(self.pending_arm[pend[:1]])
+            goal = None if self.pending_goal is None else _moved(self.pending_goal[pend[:1]])
             self._drop_pending(self.pending_uid != uid)
-            if moved:  # the arm was moved nearer the object
-                self.arm_eps += m
-                self.arm_succ += k
-            else:
+            if arm is None and goal is None:
                 self.reset_eps += m
                 self.reset_succ += k
-            source = "arm" if moved else "reset"
+            else:  # a nearer-goal / nearer-arm variant of the reset
+                self.variant_eps += m
+                self.variant_succ += k
+            source = (
+                "reset" if arm is None and goal is None else "arm" if goal is None else "nearer"
+            )
             if k:
-                self.bank.add(snap, np.array([uid]), source, float(k), float(m), arm=arm)
+                self.bank.add(snap, np.array([uid]), source, float(k), float(m), goal, arm)
                 self.added[SOURCES.index(source)] += 1
             elif self.hindsight and achieved is not None and start is not None:
                 self._add_hindsight(snap, start, achieved, env_rows, arm)
@@ -476,32 +480,21 @@ class AdaptiveStarts(StartStates):
         )
         self.added[SOURCES.index("hindsight")] += 1
 
-    def _add_nearer_goals(
-        self, snap: dict[str, Any], k: int, achieved: np.ndarray, desired: np.ndarray
-    ) -> None:
-        """Reset start states with the goal moved a fraction j / (K + 1), j = 1..K, of the way
-        from the object to the task's goal: a curriculum with no demonstrations (the nearest
-        are solved at once and leave the archive; the farther become intermediate as the policy
-        learns to move the object), over the task's own configurations."""
-        steps = self.goal_steps
-        frac = np.arange(1, steps + 1, dtype=np.float64) / (steps + 1)
-        rows = np.repeat(np.arange(k), steps)
-        goal = achieved[rows] + frac[np.tile(np.arange(steps), k)][:, None] * (
-            desired[rows] - achieved[rows]
-        )
-        n = len(rows)
-        self.bank.add(_strip(_take(snap, rows, k)), self._new_uids(n), "nearer", 0.0, 0.0, goal)
-        self.added[SOURCES.index("nearer")] += n
-
     def arm_starts(
         self, rng: np.random.Generator, grip: np.ndarray, above: np.ndarray
     ) -> np.ndarray:
         """Grip points (k, 3) for k groups about to start from the task's resets: moved j / (K + 1)
-        of the way from `grip` to `above`, j uniform in 0..K; NaN rows (j = 0): the reset as is."""
-        j = rng.integers(0, self.arm_steps + 1, size=len(grip))
-        arm = grip + (j / (self.arm_steps + 1))[:, None] * (above - grip)
-        arm[j == 0] = np.nan
-        return arm
+        of the way from `grip` to `above` (K = `arm_steps`, j uniform in 0..K); NaN rows (j = 0):
+        the reset's arm as it is."""
+        return _nearer(rng, self.arm_steps, grip, above)
+
+    def goal_starts(
+        self, rng: np.random.Generator, achieved: np.ndarray, desired: np.ndarray
+    ) -> np.ndarray:
+        """Goals (k, goal_dim) for k groups about to start from the task's resets: moved
+        j / (K + 1) of the way from the object (`achieved`) to the task's goal (`desired`),
+        K = `goal_steps`; NaN rows (j = 0): the task's goal."""
+        return _nearer(rng, self.goal_steps, achieved, desired)
 
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
@@ -539,8 +532,8 @@ class AdaptiveStarts(StartStates):
         out["curriculum/reset_success"] = (
             self.reset_succ / self.reset_eps if self.reset_eps else float("nan")
         )
-        out["curriculum/arm_success"] = (
-            self.arm_succ / self.arm_eps if self.arm_eps else float("nan")
+        out["curriculum/variant_success"] = (
+            self.variant_succ / self.variant_eps if self.variant_eps else float("nan")
         )
         out["curriculum/archive_success"] = (
             self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
@@ -568,7 +561,8 @@ class AdaptiveStarts(StartStates):
             "pending_row": self.pending_row.copy(),
             "pending_achieved": _or_empty(self.pending_achieved),
             "pending_arm": self.pending_arm.copy(),
-            "arm_stats": np.array([self.arm_eps, self.arm_succ], np.int64),
+            "pending_goal": _or_empty(self.pending_goal),
+            "variant_stats": np.array([self.variant_eps, self.variant_succ], np.int64),
             "goal": _or_empty(b.goal),
             "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
@@ -614,7 +608,8 @@ class AdaptiveStarts(StartStates):
         n_pending = len(self.pending_uid)  # states saved before nearer arms have none moved
         self.pending_arm = np.asarray(state.get("pending_arm", np.full((n_pending, 3), np.nan)))
         self.pending_arm = self.pending_arm.reshape(n_pending, 3).copy()
-        self.arm_eps, self.arm_succ = (int(x) for x in state.get("arm_stats", (0, 0)))
+        self.pending_goal = _or_none(state.get("pending_goal", np.zeros((0, 0))))
+        self.variant_eps, self.variant_succ = (int(x) for x in state.get("variant_stats", (0, 0)))
         b.goal = _or_none(state["goal"])
         b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()
@@ -627,6 +622,21 @@ class AdaptiveStarts(StartStates):
         added = np.zeros(len(SOURCES), np.int64)  # states saved before a source was added
         added[: len(stats) - 8] = stats[8:]
         self.added = added
+
+
+def _nearer(rng: np.random.Generator, steps: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Points j / (steps + 1) of the way from `start` to `end` (rows), j uniform in 0..steps;
+    NaN rows where j = 0 (not moved)."""
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    j = rng.integers(0, steps + 1, size=len(start))
+    out = start + (j / (steps + 1))[:, None] * (end - start)
+    out[j == 0] = np.nan
+    return out
+
+
+def _moved(row: np.ndarray) -> np.ndarray | None:
+    """A one-row override (1, d), or None where it is NaN (not moved)."""
+    return row if np.isfinite(row).all() else None
 
 
 def _or_empty(x: np.ndarray | None) -> np.ndarray:

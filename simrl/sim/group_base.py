@@ -236,22 +236,7 @@ class GroupEnv(gym.vector.VectorEnv):
         own = groups[~chosen]
         if own.size and self.start_states.tracks_resets:
             first = own * self.group_size  # every row of a group holds the same start state
-            approach = (
-                self._b_approach(first) if getattr(self.start_states, "arm_steps", 0) else None
-            )
-            arm = None if approach is None else self.start_states.arm_starts(self._rng, *approach)
-            ids = self.start_states.track_resets(
-                first,
-                self.get_state(first),
-                achieved=self._b_achieved_goal(first),
-                desired=self._b_desired_goal(first),
-                arm=arm,
-            )
-            self._start_row[self.group_rows(own)] = np.repeat(ids, self.group_size)
-            if arm is not None and np.isfinite(arm).all(axis=1).any():
-                moved = np.isfinite(arm).all(axis=1)
-                rows = self.group_rows(own[moved])
-                self._b_place_grip(rows, np.repeat(arm[moved], self.group_size, axis=0))
+            self._start_row[self.group_rows(own)] = self._track_resets(own, first)
         if not chosen.any():
             return
         rows = self.group_rows(groups[chosen])
@@ -274,6 +259,26 @@ class GroupEnv(gym.vector.VectorEnv):
         if hasattr(self.start_states, "started"):  # AdaptiveStarts
             first = groups[chosen] * self.group_size
             self.start_states.started(first, self._b_achieved_goal(first))
+
+    def _track_resets(self, own: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Hand the groups `own` (first rows `first`), just reset by the task, to the start-state
+        sampler, giving them its nearer-goal / nearer-arm variants; their rows' start ids."""
+        states = self.start_states
+        achieved, desired = self._b_achieved_goal(first), self._b_desired_goal(first)
+        goal = arm = None
+        if getattr(states, "goal_steps", 0) and achieved is not None and desired is not None:
+            goal = states.goal_starts(self._rng, achieved, desired)
+        approach = self._b_approach(first) if getattr(states, "arm_steps", 0) else None
+        if approach is not None:
+            arm = states.arm_starts(self._rng, *approach)
+        ids = states.track_resets(
+            first, self.get_state(first), achieved=achieved, desired=desired, arm=arm, goal=goal
+        )
+        for value, apply in ((goal, self._b_set_goal), (arm, self._b_place_grip)):
+            moved = np.zeros(len(own), bool) if value is None else np.isfinite(value).all(axis=1)
+            if moved.any():
+                apply(self.group_rows(own[moved]), np.repeat(value[moved], self.group_size, axis=0))
+        return np.repeat(ids, self.group_size)
 
     def set_start_states(self, start_states: Any) -> None:
         """Let group re-seeds draw from `start_states` (a `simrl.sim.start_states.StartStates`

@@ -77,8 +77,8 @@ class CurriculumConfig:
     trail_every: int = limit(10, ge=0)  # adaptive: steps between states kept along rollouts
     hindsight: bool = True  # adaptive: failed reset groups give start states for reached goals
     hindsight_move: float = limit(0.05, ge=0.0)  # adaptive: how far the object must have moved
-    goal_steps: int = limit(0, ge=0, le=64)  # adaptive: goal tasks: reset starts with nearer goals
-    arm_steps: int = limit(0, ge=0, le=64)  # adaptive: arm tasks: reset starts with the arm nearer
+    goal_steps: int = limit(0, ge=0, le=64)  # adaptive: goal tasks: reset variants, nearer goals
+    arm_steps: int = limit(0, ge=0, le=64)  # adaptive: arm tasks: reset variants, arm nearer
 
     def __post_init__(self) -> None:
         self.validate()

@@ -333,37 +333,72 @@ def test_hindsight_start_states_carry_the_goal_the_object_reached():
     assert starts.metrics()["curriculum/added_hindsight"] == hind.sum()
 
 
-def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
-    """`goal_steps=3`: each group from the task's resets gives three candidates, its exact start
-    state with the goal at 1/4, 1/2 and 3/4 of the way from the cube to the task's goal (hand
-    computed from the reset's cube and goal); a group started from one sees that goal in its
-    observation, and the nearest of a row whose cube is within 5 cm of it is solved at once."""
+def _variant_env(**curriculum):
+    """Push, 8 groups of 2 from the task's resets only, with reset variants; and the plain env's
+    observations of the same resets (seed 5) as the reference."""
     cfg = EnvConfig(
         id=PUSH,
         curriculum=CurriculumConfig(
-            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, goal_steps=3
+            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, **curriculum
         ),
     )
-    env = make_training_env(cfg, num_groups=2, group_size=2, seed=0, autoreset_mode="disabled")
+    env = make_training_env(cfg, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    plain = make_group_env(PUSH, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    ref, _ = plain.reset(seed=5)
+    return env, ref, plain
+
+
+def _fractions(moved: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
+    """j with `moved` = start + j / (steps + 1) (end - start), checked to be whole (0..steps + 1)."""
+    frac = np.linalg.norm(moved - start, axis=1) / np.linalg.norm(end - start, axis=1)
+    j = np.round(frac * (steps + 1))
+    np.testing.assert_allclose(frac * (steps + 1), j, atol=1e-5)
+    assert set(j) <= set(range(steps + 2)) and len(set(j)) > 1  # this seed: several fractions
+    return j
+
+
+def _solve_one_and_draw_it(env, g: int) -> tuple[np.ndarray, dict]:
+    """Report a success in group g (failures elsewhere), then start every group from the
+    archive: the new observations and the sampler's metrics."""
     starts = env.start_states
-    obs, _ = env.reset(seed=5)
-    cube, goal = obs[::2, 17:20], obs[::2, 33:36]  # obs layout: simrl/sim/tasks/cube.py
-    b = starts.bank
-    assert len(b) == 6 and (b.source == 4).all() and (b.trials == 0).all()
-    frac = np.array([0.25, 0.5, 0.75])[None, :, None]
-    want = (cube[:, None] + frac * (goal - cube)[:, None]).reshape(6, 3)
-    np.testing.assert_allclose(b.goal, want, atol=1e-12)
-    np.testing.assert_array_equal(b.rows.tree["state"][3], env.get_state([2])["state"][0])
-    assert starts.metrics()["curriculum/added_nearer"] == 6
-    starts.prob = 1.0  # from now on every group starts from the archive
-    starts.pick = lambda rng, n: b.uid[[3, 0]][:n]  # group 0: second reset's 1/4; group 1: first's
+    success = np.zeros(16, bool)
+    success[2 * g] = True
+    starts.report(env._start_row.copy(), success, np.arange(16), np.arange(16) // 2)
+    metrics = starts.metrics()
+    starts.prob = 1.0
     obs, _ = env.reset(seed=6)
-    np.testing.assert_allclose(obs[:2, 33:36], np.repeat(b.goal[[3]], 2, axis=0), atol=1e-12)
-    np.testing.assert_allclose(obs[:2, 17:20], np.repeat(cube[[1]], 2, axis=0), atol=1e-12)
-    *_, info = env.step(np.zeros((4, 3)))
-    near = np.linalg.norm(b.goal[[3, 0]] - cube[[1, 0]], axis=1) < 0.05
-    assert near.any() and not near.all()  # one of each, for this seed
+    return obs, metrics
+
+
+def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
+    """`goal_steps=3`: each group from the task's resets gets its goal j / 4 of the way from the
+    cube to the task's goal, j in 0..3 (hand computed from the reset's cube and goal; 0: the
+    task's goal), visible in its observation; a row whose cube is within 5 cm of that goal is
+    solved at once. Untried variants never enter the archive; one whose group had a success does,
+    with its goal, and a group drawn from it starts with that goal again."""
+    env, ref, _ = _variant_env(goal_steps=3)
+    obs, _ = env.reset(seed=5)
+    cube, goal = ref[::2, 17:20], ref[::2, 33:36]  # obs layout: simrl/sim/tasks/cube.py
+    j = _fractions(obs[::2, 33:36], cube, goal, 3)  # 4: the task's goal, not moved
+    want = cube + (j / 4)[:, None] * (goal - cube)
+    assert 0 not in j and j.max() == 4
+    j[j == 4] = 0
+    np.testing.assert_allclose(obs[::2, 33:36], want, atol=1e-12)
+    np.testing.assert_allclose(obs[:, :30], ref[:, :30], atol=1e-12)  # arm and cube untouched
+    moved = np.isfinite(env.start_states.pending_goal).all(axis=1)
+    np.testing.assert_array_equal(moved, j > 0)
+    *_, info = env.step(np.zeros((16, 3)))
+    near = np.linalg.norm(want - cube, axis=1) < 0.05
     np.testing.assert_array_equal(info["is_success"][::2], near)
+    assert len(env.start_states.bank) == 0
+    g = int(np.flatnonzero(j > 0)[0])
+    obs, m = _solve_one_and_draw_it(env, g)
+    b = env.start_states.bank
+    assert len(b) == 1 and b.source[0] == 4 and (b.trials[0], b.succ[0]) == (2, 1)
+    np.testing.assert_allclose(b.goal[0], want[g], atol=1e-12)
+    assert m["curriculum/added_nearer"] == 1
+    assert m["curriculum/variant_success"] == 1 / (2 * (j > 0).sum())
+    np.testing.assert_allclose(obs[:, 33:36], np.repeat(want[[g]], 16, axis=0), atol=1e-12)
 
 
 def test_nearer_arm_starts_move_the_grip_toward_the_object_and_are_kept_when_solved():
@@ -372,47 +407,31 @@ def test_nearer_arm_starts_move_the_grip_toward_the_object_and_are_kept_when_sol
     reset as is), at rest, the cube and goal untouched, and zero actions keep the arm there. An
     untried start never enters the archive; one whose group had a success does, with its arm,
     and a group drawn from it starts there again."""
-    cfg = EnvConfig(
-        id=PUSH,
-        curriculum=CurriculumConfig(
-            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, arm_steps=3
-        ),
-    )
-    env = make_training_env(cfg, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
-    starts = env.start_states
-    plain = make_group_env(PUSH, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
-    ref, _ = plain.reset(seed=5)  # the same resets, arms where the task put them
+    env, ref, plain = _variant_env(arm_steps=3)
     obs, _ = env.reset(seed=5)
     grip, cube = ref[::2, 14:17], ref[::2, 17:20]
     np.testing.assert_allclose(grip, plain.task.grip_pos()[::2], atol=1e-12)
     above = cube + np.array([0.0, 0.0, 0.06])
-    frac = np.linalg.norm(obs[::2, 14:17] - grip, axis=1) / np.linalg.norm(above - grip, axis=1)
-    j = np.round(frac * 4)
-    np.testing.assert_allclose(frac * 4, j, atol=1e-5)
-    assert set(j) <= {0, 1, 2, 3} and len(set(j)) > 1  # this seed: several fractions
+    j = _fractions(obs[::2, 14:17], grip, above, 3)  # 0: not moved
     want = grip + (j / 4)[:, None] * (above - grip)
+    assert 4 not in j
     np.testing.assert_allclose(obs[::2, 14:17], want, atol=1e-6)
     np.testing.assert_allclose(obs[:, 17:20], ref[:, 17:20], atol=1e-12)
     np.testing.assert_allclose(obs[:, 33:36], ref[:, 33:36], atol=1e-12)
     assert np.abs(env.task.qvel[:, env.task.arm_v]).max() == 0.0
-    moved_arm = np.isfinite(starts.pending_arm).all(axis=1)
-    np.testing.assert_array_equal(moved_arm, j > 0)
-    np.testing.assert_allclose(starts.pending_arm[moved_arm], want[j > 0], atol=1e-12)
+    moved = np.isfinite(env.start_states.pending_arm).all(axis=1)
+    np.testing.assert_array_equal(moved, j > 0)
     for _ in range(5):
         obs, *_ = env.step(np.zeros((16, 3)))
     np.testing.assert_allclose(obs[::2, 14:17], want, atol=0.01)
-    assert len(starts.bank) == 0  # nothing tried and solved yet
-    g = int(np.flatnonzero(j > 0)[0])  # report a success in one moved group, failures elsewhere
-    success = np.zeros(16, bool)
-    success[2 * g] = True
-    starts.report(env._start_row.copy(), success, np.arange(16), np.arange(16) // 2)
-    b = starts.bank
-    assert len(b) == 1 and b.source[0] == 5 and b.trials[0] == 2 and b.succ[0] == 1
+    assert len(env.start_states.bank) == 0  # nothing tried and solved yet
+    g = int(np.flatnonzero(j > 0)[0])
+    obs, m = _solve_one_and_draw_it(env, g)
+    b = env.start_states.bank
+    assert len(b) == 1 and b.source[0] == 5 and (b.trials[0], b.succ[0]) == (2, 1)
     np.testing.assert_allclose(b.arm[0], want[g], atol=1e-12)
-    m = starts.metrics()
-    assert m["curriculum/added_arm"] == 1 and m["curriculum/arm_success"] == 1 / (2 * (j > 0).sum())
-    starts.prob = 1.0  # every group from the archive now: all start at that arm position
-    obs, _ = env.reset(seed=6)
+    assert m["curriculum/added_arm"] == 1
+    assert m["curriculum/variant_success"] == 1 / (2 * (j > 0).sum())
     np.testing.assert_allclose(obs[:, 14:17], np.repeat(want[[g]], 16, axis=0), atol=1e-6)
     np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[g]], 16, axis=0), atol=1e-12)
 
@@ -426,11 +445,11 @@ def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
         make_training_env(cfg, num_groups=1, group_size=2, seed=0, autoreset_mode="disabled")
 
 
-@pytest.mark.parametrize("arm_steps", [0, 2])
-def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(arm_steps):
+@pytest.mark.parametrize("steps", [0, 2])
+def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps):
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
     into a fresh trainer, two more give the same weights and archive as four straight (also
-    with nearer-arm starts in flight)."""
+    with nearer-goal and nearer-arm reset variants in flight)."""
     import io
 
     from simrl.algos.grpo import GRPOConfig, make_trainer
@@ -441,7 +460,9 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(arm_steps)
     env_cfg = EnvConfig(
         id=PUSH,
         options={"reward": "sparse"},
-        curriculum=CurriculumConfig(name="adaptive", demos=2, reset_frac=0.5, arm_steps=arm_steps),
+        curriculum=CurriculumConfig(
+            name="adaptive", demos=2, reset_frac=0.5, arm_steps=steps, goal_steps=steps
+        ),
     )
     algo = GRPOConfig(num_groups=4, group_size=2, minibatch_size=256, epochs=1)
 

@@ -75,7 +75,9 @@ class GRPOLearner:
             out.update(loss=0.0, update_skipped=1.0)
             self.nonfinite_consecutive = 0
             return out
-        pool = None if total == valid.numel() else torch.nonzero(valid).squeeze(1).int()
+        pool = None  # the valid steps' indices, int32 (no int64 copy) when some are not
+        if total < valid.numel():
+            pool = torch.arange(valid.numel(), dtype=torch.int32, device=valid.device)[valid]
         del valid
         mb = min(cfg.minibatch_size, total)
         max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else math.inf
@@ -84,11 +86,11 @@ class GRPOLearner:
         bad = stop = False
         for epoch in range(cfg.epochs):
             perm = torch.randperm(total, generator=self.gen, dtype=torch.int32).to(self.device)
-            if pool is not None:
-                perm = pool[perm]
             for start in range(0, total, mb):
                 self.optimizer.zero_grad(set_to_none=True)
-                loss, stats = self._accumulate(flat, perm[start : start + mb], total)
+                idx = perm[start : start + mb]
+                idx = idx if pool is None else pool[idx]  # per minibatch: no second permutation
+                loss, stats = self._accumulate(flat, idx, total)
                 if loss is None:
                     bad = True
                     break
@@ -161,7 +163,13 @@ class GRPOLearner:
         """
         cfg = self.cfg
         weights, kl_w = loss_weights(
-            roll.mask, zero_var, cfg.group_size, cfg.loss_agg, cfg.drop_zero_var, cfg.kl_on_zero_var
+            roll.mask,
+            zero_var,
+            cfg.group_size,
+            cfg.loss_agg,
+            cfg.drop_zero_var,
+            cfg.kl_on_zero_var,
+            with_kl=self.ref is not None,
         )
         dev = self.device
         flat = {
@@ -171,7 +179,7 @@ class GRPOLearner:
             "adv": adv.reshape(-1).to(dev),
             "w": weights.reshape(-1).to(dev),
         }
-        if self.ref is not None:
+        if kl_w is not None:
             flat["kl_w"] = kl_w.reshape(-1).to(dev)
             n = flat["obs"].shape[0]
             step = max(self.micro_batch, 4096)

@@ -23,16 +23,16 @@ def step_weights(
     all 0). float32 keeps the learner's per-step bookkeeping small; the counts are exact in it."""
     if loss_agg not in LOSS_AGGS:
         raise ValueError(f"loss_agg={loss_agg!r} is not one of {list(LOSS_AGGS)}")
-    m = mask.float()
+    m = mask.float()  # a new (N, T) tensor: divided in place below (one per-step copy, not two)
     if keep_rows is not None:
-        m = m * keep_rows.float()[:, None]
+        m.mul_(keep_rows.float()[:, None])
     rows = (m.sum(dim=1) > 0).float()
     n_rows = rows.sum().clamp(min=1)
     if loss_agg == "token":
-        return m / m.sum().clamp(min=1)
+        return m.div_(m.sum().clamp(min=1))
     if loss_agg == "sequence":
-        return m / (m.sum(dim=1, keepdim=True).clamp(min=1) * n_rows)
-    return m / (n_rows * mask.shape[1])
+        return m.div_(m.sum(dim=1, keepdim=True).clamp(min=1) * n_rows)
+    return m.div_(n_rows * mask.shape[1])
 
 
 def loss_weights(
@@ -42,8 +42,10 @@ def loss_weights(
     loss_agg: str,
     drop_zero_var: bool = False,
     kl_on_zero_var: bool = False,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(policy-loss weights, KL weights), both (N, T), from the mask and the zero-variance groups.
+    with_kl: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(policy-loss weights, KL weights), both (N, T), from the mask and the zero-variance groups
+    (KL weights None when `with_kl` is False: no KL term, no per-step tensor for it).
 
     Zero-variance groups are dropped from both if `drop_zero_var` (DAPO dynamic sampling); else they
     stay in the normaliser but get no KL weight unless `kl_on_zero_var`, so they never receive a
@@ -52,6 +54,8 @@ def loss_weights(
     zero_rows = zero_var.repeat_interleave(group_size)
     keep = ~zero_rows if drop_zero_var else None
     weights = step_weights(mask, loss_agg, keep)
+    if not with_kl:
+        return weights, None
     kl_weights = weights if kl_on_zero_var else weights * (~zero_rows).to(weights.dtype)[:, None]
     return weights, kl_weights
 
