@@ -357,17 +357,25 @@ def _fractions(moved: np.ndarray, start: np.ndarray, end: np.ndarray, steps: int
     return j
 
 
-def _solve_one_and_draw_it(env, g: int) -> tuple[np.ndarray, dict]:
-    """Report a success in group g (failures elsewhere), then start every group from the
-    archive: the new observations and the sampler's metrics."""
+def _solve_one_and_draw_it(env, j: np.ndarray, want: np.ndarray, source: str) -> tuple:
+    """Report a success in the first moved group g (failures elsewhere): only it enters the
+    archive, with its counts (1 of 2) and its override (`want[g]`); then every group starts from
+    the archive. Returns (the new observations, g)."""
     starts = env.start_states
+    g = int(np.flatnonzero(j > 0)[0])
     success = np.zeros(16, bool)
     success[2 * g] = True
     starts.report(env._start_row.copy(), success, np.arange(16), np.arange(16) // 2)
-    metrics = starts.metrics()
+    b = starts.bank
+    assert len(b) == 1 and (b.trials[0], b.succ[0]) == (2, 1)
+    assert b.source[0] == {"nearer": 4, "arm": 5}[source]
+    np.testing.assert_allclose((b.goal if source == "nearer" else b.arm)[0], want[g], atol=1e-12)
+    m = starts.metrics()
+    assert m[f"curriculum/added_{source}"] == 1
+    assert m["curriculum/variant_success"] == 1 / (2 * (j > 0).sum())
     starts.prob = 1.0
     obs, _ = env.reset(seed=6)
-    return obs, metrics
+    return obs, g
 
 
 def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
@@ -391,13 +399,7 @@ def test_nearer_goal_starts_lie_on_the_way_from_the_object_to_the_goal():
     near = np.linalg.norm(want - cube, axis=1) < 0.05
     np.testing.assert_array_equal(info["is_success"][::2], near)
     assert len(env.start_states.bank) == 0
-    g = int(np.flatnonzero(j > 0)[0])
-    obs, m = _solve_one_and_draw_it(env, g)
-    b = env.start_states.bank
-    assert len(b) == 1 and b.source[0] == 4 and (b.trials[0], b.succ[0]) == (2, 1)
-    np.testing.assert_allclose(b.goal[0], want[g], atol=1e-12)
-    assert m["curriculum/added_nearer"] == 1
-    assert m["curriculum/variant_success"] == 1 / (2 * (j > 0).sum())
+    obs, g = _solve_one_and_draw_it(env, j, want, "nearer")
     np.testing.assert_allclose(obs[:, 33:36], np.repeat(want[[g]], 16, axis=0), atol=1e-12)
 
 
@@ -425,13 +427,7 @@ def test_nearer_arm_starts_move_the_grip_toward_the_object_and_are_kept_when_sol
         obs, *_ = env.step(np.zeros((16, 3)))
     np.testing.assert_allclose(obs[::2, 14:17], want, atol=0.01)
     assert len(env.start_states.bank) == 0  # nothing tried and solved yet
-    g = int(np.flatnonzero(j > 0)[0])
-    obs, m = _solve_one_and_draw_it(env, g)
-    b = env.start_states.bank
-    assert len(b) == 1 and b.source[0] == 5 and (b.trials[0], b.succ[0]) == (2, 1)
-    np.testing.assert_allclose(b.arm[0], want[g], atol=1e-12)
-    assert m["curriculum/added_arm"] == 1
-    assert m["curriculum/variant_success"] == 1 / (2 * (j > 0).sum())
+    obs, g = _solve_one_and_draw_it(env, j, want, "arm")
     np.testing.assert_allclose(obs[:, 14:17], np.repeat(want[[g]], 16, axis=0), atol=1e-6)
     np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[g]], 16, axis=0), atol=1e-12)
 
