@@ -147,11 +147,11 @@ class _StorageTracker(TorchDispatchMode):
             # the kept ones are booked to the storage they live with and left out until it is
             # freed, the transient ones leave with the peak reset below.
             del out_leaves, inputs
-            made = tracemalloc.get_traced_memory()[0] - mark
+            now = tracemalloc.get_traced_memory()[0]
+            made = now - mark
             if owner is not None and made > 0:
                 self._own_of[owner] = self._own_of.get(owner, 0) + made
                 self._own += made
-            now = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
             self._host_now = max(now - self._host_start - self._own, 0)
         self.peak = max(self.peak, self.current + self._host_now)

@@ -242,7 +242,7 @@ class AdaptiveStarts(StartStates):
         self.pending_uid = np.zeros(0, np.int64)
         self.pending_row = np.zeros(0, np.int64)  # the group's first env row
         self.pending_achieved: np.ndarray | None = None  # their achieved goals at the start
-        self.pending_arm = np.zeros((0, 3))  # their arm's grip point if moved nearer, else NaN
+        self.pending_arm: np.ndarray | None = None  # their arm's grip point if moved, else NaN
         self.pending_goal: np.ndarray | None = None  # their goal if moved nearer, else NaN
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
@@ -323,8 +323,7 @@ class AdaptiveStarts(StartStates):
         goals, if any; `arm`, `goal`: the grip points and goals they were given instead of the
         reset's, NaN rows: not moved, see `arm_starts` and `goal_starts`)."""
         k = len(env_rows)
-        arm = np.full((k, 3), np.nan) if arm is None else np.asarray(arm, np.float64)
-        self.pending_arm = np.concatenate([self.pending_arm, arm])
+        self.pending_arm = _extend(self.pending_arm, arm, self.pending.n, k)
         self.pending_goal = _extend(self.pending_goal, goal, self.pending.n, k)
         if achieved is not None:
             old = self.pending_achieved
@@ -355,7 +354,8 @@ class AdaptiveStarts(StartStates):
             self.pending_row = self.pending_row[keep]
             if self.pending_achieved is not None:
                 self.pending_achieved = self.pending_achieved[keep]
-            self.pending_arm = self.pending_arm[keep]
+            if self.pending_arm is not None:
+                self.pending_arm = self.pending_arm[keep]
             if self.pending_goal is not None:
                 self.pending_goal = self.pending_goal[keep]
 
@@ -414,7 +414,7 @@ class AdaptiveStarts(StartStates):
         if pend.size:  # a group from the task's own reset
             snap = self.pending.take(pend[:1])
             start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
-            arm = _moved(self.pending_arm[pend[:1]])
+            arm = None if self.pending_arm is None else _moved(self.pending_arm[pend[:1]])
             goal = None if self.pending_goal is None else _moved(self.pending_goal[pend[:1]])
             self._drop_pending(self.pending_uid != uid)
             if arm is None and goal is None:
@@ -560,7 +560,7 @@ class AdaptiveStarts(StartStates):
             "pending_uid": self.pending_uid.copy(),
             "pending_row": self.pending_row.copy(),
             "pending_achieved": _or_empty(self.pending_achieved),
-            "pending_arm": self.pending_arm.copy(),
+            "pending_arm": _or_empty(self.pending_arm),
             "pending_goal": _or_empty(self.pending_goal),
             "variant_stats": np.array([self.variant_eps, self.variant_succ], np.int64),
             "goal": _or_empty(b.goal),
@@ -605,9 +605,7 @@ class AdaptiveStarts(StartStates):
         self.pending_uid = np.asarray(state["pending_uid"], np.int64).copy()
         self.pending_row = np.asarray(state["pending_row"], np.int64).copy()
         self.pending_achieved = _or_none(state["pending_achieved"])
-        n_pending = len(self.pending_uid)  # states saved before nearer arms have none moved
-        self.pending_arm = np.asarray(state.get("pending_arm", np.full((n_pending, 3), np.nan)))
-        self.pending_arm = self.pending_arm.reshape(n_pending, 3).copy()
+        self.pending_arm = _or_none(state.get("pending_arm", np.zeros((0, 0))))
         self.pending_goal = _or_none(state.get("pending_goal", np.zeros((0, 0))))
         self.variant_eps, self.variant_succ = (int(x) for x in state.get("variant_stats", (0, 0)))
         b.goal = _or_none(state["goal"])

@@ -140,25 +140,21 @@ class ArmTask(Task):
         """Clear the rows' state and put the arm at rest near HOME with the given finger opening."""
         batch.reset(rows, stage=mujoco.mjtStage.mjSTAGE_NONE)
         start = HOME + rng.uniform(-HOME_NOISE, HOME_NOISE, size=(len(rows), 3))
-        q = inverse_kinematics(start)
-        qpos = self.qpos[rows]
-        qpos[:, self.arm_q] = q
-        qpos[:, self.finger_q] = fingers
-        self.qpos[rows] = qpos
         self.qvel[rows] = 0.0
-        ctrl = self.ctrl[rows]
-        ctrl[:, self.arm_u] = q
-        ctrl[:, self.finger_u] = fingers
-        self.ctrl[rows] = ctrl
+        self.place_grip(rows, start, fingers)
 
-    def place_grip(self, rows: np.ndarray, grip: np.ndarray) -> None:
+    def place_grip(self, rows: np.ndarray, grip: np.ndarray, fingers: float | None = None) -> None:
         """Put the arm of `rows` at rest with its grip point at `grip` (clipped to the
-        workspace), the servos holding it there; fingers and other bodies are left as they are."""
+        workspace), the servos holding it there; the fingers at `fingers` (servos too) when
+        given, else, like other bodies, left as they are."""
         q = inverse_kinematics(np.clip(grip, WORKSPACE_LOW, WORKSPACE_HIGH))
         qpos, qvel, ctrl = self.qpos[rows], self.qvel[rows], self.ctrl[rows]
         qpos[:, self.arm_q] = q
         qvel[:, self.arm_v] = 0.0
         ctrl[:, self.arm_u] = q
+        if fingers is not None:
+            qpos[:, self.finger_q] = fingers
+            ctrl[:, self.finger_u] = fingers
         self.qpos[rows], self.qvel[rows], self.ctrl[rows] = qpos, qvel, ctrl
 
     def set_goal_marker(self, rows: np.ndarray, goal: np.ndarray) -> None:
