@@ -89,6 +89,9 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
             f"env.options ({given}) refused by {env_cfg.id}: {first_line(exc)}"
         ) from None
     try:
+        steps = env_cfg.curriculum.arm_steps if env_cfg.curriculum.name == "adaptive" else 0
+        if steps and not env.has_approach():
+            raise ConfigError("curriculum.arm_steps", steps, env.no_approach(), [0])
         return env.single_observation_space, env.single_action_space
     finally:
         env.close()

@@ -156,6 +156,17 @@ class GroupEnv(gym.vector.VectorEnv):
         """Move the arm of `rows` to grip point `grip` and refresh their observations."""
         raise NotImplementedError(f"env {self.env_id!r} has no arm to move")
 
+    def has_approach(self) -> bool:
+        """Whether the task has an arm and an object, so starts can move the arm nearer."""
+        return self._b_approach(np.zeros(1, np.int64)) is not None
+
+    def no_approach(self) -> str:
+        """Why `curriculum.arm_steps` > 0 is refused here (envs without `has_approach`)."""
+        return (
+            "needs a task with an arm and an object to approach (simrl/Push-v0, "
+            f"simrl/PickPlace-v0); env {self.env_id!r} has none"
+        )
+
     def task_options(self) -> dict[str, Any]:
         """The options that shape this env's states, resolved (defaults filled in): what a saved
         start-state bank must match."""
@@ -286,12 +297,8 @@ class GroupEnv(gym.vector.VectorEnv):
         if start_states is not None:
             start_states.bank.check(self.env_id, self.task_options())
             steps = int(getattr(start_states, "arm_steps", 0))
-            if steps and self._b_approach(np.zeros(1, np.int64)) is None:
-                raise ValueError(
-                    f"curriculum.arm_steps={steps} needs a task with an arm and an object to "
-                    f"approach (simrl/Push-v0, simrl/PickPlace-v0); env {self.env_id!r} has none: "
-                    "use 0"
-                )
+            if steps and not self.has_approach():
+                raise ValueError(f"curriculum.arm_steps={steps} {self.no_approach()}: use 0")
         self.start_states = start_states
 
     def set_outcome_reward(self, on: bool) -> None:

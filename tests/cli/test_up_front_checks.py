@@ -57,6 +57,14 @@ def test_values_beyond_real_limits_are_refused_up_front(tmp_path, override, expe
     _refused([override], tmp_path, expect)
 
 
+def test_arm_variants_for_a_task_without_an_arm_and_object_are_refused_up_front(tmp_path):
+    _refused(
+        ["env=reach", "curriculum=adaptive", "curriculum.demos=0", "curriculum.arm_steps=2"],
+        tmp_path,
+        "curriculum.arm_steps=2 needs a task with an arm and an object to approach",
+    )
+
+
 def test_hydra_config_flags_do_not_bypass_the_checks(tmp_path):
     (tmp_path / "confs").mkdir()
     work = tmp_path / "work"
