@@ -20,7 +20,7 @@ import yaml
 from simrl.bench.figures import MEMORY_KEYS, aggregate, goals, load_record, ratios, robust
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
-from simrl.checks import first_line
+from simrl.config.fields import first_line
 from simrl.files import atomic_write_text
 from simrl.results.format import fmt
 from simrl.runs.plain import to_plain

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simrl.algos.registry import available_algos
-from simrl.checks import check_fields, limit
+from simrl.config.fields import check_fields, limit
 
 # Deterministic-eval return that counts as "solved enough" for steps/seconds-to-threshold.
 # Reacher: better than -10 (zero action -13.0, random -43); Pusher: the CleanRL PPO 1M-step level.

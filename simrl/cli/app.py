@@ -39,7 +39,7 @@ FIXED_CONFIG_FLAGS = ("--config-path", "-cp", "--config-name", "-cn")
 
 def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
     """Print `app: error: message` (first line only) to stderr and exit with `code`."""
-    from simrl.checks import first_line
+    from simrl.config.fields import first_line
 
     text = " ".join(first_line(message).split()) or type(message).__name__
     print(f"{app}: error: {text}", file=sys.stderr, flush=True)
@@ -120,7 +120,7 @@ def check_overrides(
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
 
-    from simrl.cli.build import check_group_paths, one_line
+    from simrl.cli.errors import check_group_paths, one_line
 
     check_group_paths(overrides)
     try:
@@ -247,6 +247,9 @@ def _run_app(
 ) -> None:
     import hydra
 
+    from simrl.cli.help import register_help
+
+    register_help()
     argv = quote_paths(list(sys.argv[1:] if argv is None else argv))
     overrides, multirun, passthrough = split_argv(argv)
     if not passthrough:

@@ -25,9 +25,9 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from simrl.bench.config import QUICK_GRPO_ITERATIONS, QUICK_SEEDS, BenchConfig, grpo_iteration_steps
-from simrl.cli import schema
 from simrl.cli.app import fail, run_app
-from simrl.cli.build import build_configs
+from simrl.config import schema
+from simrl.config.build import build_configs
 from simrl.nn.device import resolve_device
 from simrl.runs.config import RunConfig
 
@@ -185,7 +185,7 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
     from hydra.core.hydra_config import HydraConfig
 
     from simrl.bench.compare import plan_jobs, run_jobs, write_results
-    from simrl.cli.build import one_line
+    from simrl.cli.errors import one_line
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

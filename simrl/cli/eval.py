@@ -20,10 +20,10 @@ from typing import Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from simrl.checks import MAX_ROWS, check_fields, check_value, limit
 from simrl.cli.app import fail, run_app
-from simrl.cli.build import ConfigError
 from simrl.cli.outdir import check_out_dir
+from simrl.config.build import ConfigError
+from simrl.config.fields import MAX_ROWS, check_fields, check_value, limit
 from simrl.runs.video import VIDEO_FORMATS
 
 APP = "simrl-eval"

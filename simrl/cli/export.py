@@ -14,7 +14,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from simrl.cli.app import fail, run_app
-from simrl.cli.build import ConfigError
+from simrl.config.build import ConfigError
 
 APP = "simrl-export"
 

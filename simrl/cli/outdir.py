@@ -12,7 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.cli.usage import UsageError as ConfigError
+from simrl.config.fields import UsageError as ConfigError
 
 NEW_DIR = "${simrl.new_dir:"
 

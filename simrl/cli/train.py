@@ -20,10 +20,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.cli import schema  # noqa: F401  (registers the structured configs)
 from simrl.cli.app import fail, run_app
-from simrl.cli.build import build_configs, check_alias_conflicts
 from simrl.cli.outdir import NEW_DIR, check_hydra_dirs, planned_path, raw_value
+from simrl.config import schema  # noqa: F401  (registers the structured configs)
+from simrl.config.build import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import RunDirLock, run_files
 from simrl.runs.spec import RunCallback
@@ -135,7 +135,7 @@ def train_job(cfg: DictConfig, callbacks: Sequence[RunCallback] = ()) -> dict[st
 def _train_in(
     run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any, callbacks: Sequence[RunCallback]
 ) -> dict[str, Any]:
-    from simrl.cli.build import one_line
+    from simrl.cli.errors import one_line
 
     try:
         threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)

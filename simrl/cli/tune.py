@@ -34,9 +34,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.cli import schema  # noqa: F401  (registers the train schema)
 from simrl.cli.app import CONFIG_MODULE, fail
-from simrl.cli.build import build_configs, one_line
+from simrl.cli.errors import one_line
 from simrl.cli.outdir import check_out_dir
 from simrl.cli.tune_checks import (
     check_metric,
@@ -52,6 +51,8 @@ from simrl.cli.tune_space import (  # noqa: F401  (re-exported for users and tes
     split_overrides,
     suggest,
 )
+from simrl.config import schema  # noqa: F401  (registers the train schema)
+from simrl.config.build import build_configs
 
 APP = "simrl-tune"
 

@@ -3,7 +3,7 @@
 `objective_metrics()` lists the numbers a run's summary.json holds (the keys `build_summary`
 writes, the meters' and learners' figures), so `tune.metric` is checked against them.
 `check_space_limits` checks every bound and choice of the search space with the same validation
-layer as the training settings (`simrl.checks`: type, finiteness, the field's `limit(...)`), so a
+layer as the training settings (`simrl.config.fields`: type, finiteness, the field's `limit(...)`), so a
 range training would refuse is refused before the first trial.
 """
 
@@ -15,8 +15,8 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from simrl.checks import ConfigValueError, check_value, nearest
-from simrl.cli.build import ConfigError
+from simrl.config.build import ConfigError
+from simrl.config.fields import ConfigValueError, check_value, nearest
 from simrl.runs.spec import TrainSpec
 
 # summary.json keys that identify or describe a run rather than measure it

@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
-from simrl.checks import check_fields, limit
-from simrl.cli.build import ConfigError
+from simrl.config.build import ConfigError
+from simrl.config.fields import check_fields, limit
 
 SAMPLERS = ("tpe", "random")
 DIRECTIONS = ("maximize", "minimize")

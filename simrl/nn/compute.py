@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from simrl.checks import check_fields, limit
+from simrl.config.fields import check_fields, limit
 from simrl.nn.device import resolve_device, set_threads
 from simrl.nn.precision import PRECISIONS, RECIPES, PrecisionPlan, resolve_precision
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 
-from simrl.checks import ConfigValueError, check_fields, limit
+from simrl.config.fields import ConfigValueError, check_fields, limit
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from simrl.checks import first_line
+from simrl.config.fields import first_line
 from simrl.files import atomic_write_bytes
 
 FORMAT_VERSION = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simrl.checks import MAX_ROWS, check_fields, limit
+from simrl.config.fields import MAX_ROWS, check_fields, limit
 from simrl.runs.loggers import LOGGERS, check_logger
 
 

@@ -1,6 +1,6 @@
 """What one run is given: `TrainSpec` (the checked configs) and `RunCallback` (hooks per run).
 
-The command line builds a `TrainSpec` from its composed config (`simrl.cli.build`); a script
+The command line builds a `TrainSpec` from its composed config (`simrl.config.build`); a script
 can build one by hand. `run_training(spec, run_dir, callbacks=[...])` trains it.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simrl.checks import check_fields, limit
+from simrl.config.fields import check_fields, limit
 from simrl.sim.start_states import CurriculumConfig
 
 

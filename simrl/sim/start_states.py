@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from simrl.checks import ConfigValueError, check_fields, limit
+from simrl.config.fields import ConfigValueError, check_fields, limit
 from simrl.files import atomic_write_bytes
 
 BANK_FORMAT = "simrl.start_bank/1"

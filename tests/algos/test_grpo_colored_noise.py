@@ -7,7 +7,7 @@ import torch
 
 from simrl.algos.grpo import GRPOConfig, make_trainer
 from simrl.algos.grpo.rollout import colored_noise
-from simrl.checks import ConfigValueError
+from simrl.config.fields import ConfigValueError
 from simrl.nn import core_preset
 from simrl.nn.compute import ComputeConfig, resolve_compute
 from simrl.sim.config import EnvConfig

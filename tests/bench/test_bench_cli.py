@@ -90,7 +90,7 @@ def test_quick_mode_records_its_changes_in_the_runs_config() -> None:
     from hydra import compose, initialize_config_module
 
     from simrl.cli.bench import build_bench
-    from simrl.cli.schema import register
+    from simrl.config.schema import register
 
     register()
     with initialize_config_module("simrl.conf", version_base="1.3"):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from simrl.cli.build import build_configs
-from simrl.cli.schema import env_budgets
+from simrl.cli.help import env_budgets
 from simrl.cli.tune import compose_train
+from simrl.config.build import build_configs
 
 from .conftest import run_cli
 

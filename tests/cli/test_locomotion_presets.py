@@ -18,7 +18,7 @@ from simrl.algos.grpo import GRPOConfig
 from simrl.algos.ppo import PPOConfig
 from simrl.cli.app import check_overrides
 from simrl.cli.bench import build_bench
-from simrl.cli.build import build_configs
+from simrl.config.build import build_configs
 
 from .conftest import TESTS_ON_PATH, run_cli
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from simrl.cli.build import ConfigError
 from simrl.cli.tune import check_space, flatten_space, split_overrides
+from simrl.config.build import ConfigError
 
 from .conftest import TINY, summary
 

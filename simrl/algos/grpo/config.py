@@ -18,7 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from simrl.checks import MAX_ROWS, ConfigValueError, check_fields, field_names, limit, nearest
+from simrl.config.fields import (
+    MAX_ROWS,
+    ConfigValueError,
+    check_fields,
+    field_names,
+    limit,
+    nearest,
+)
 
 ADVANTAGES = ("outcome", "process", "rtg", "rloo", "vine")
 SCALES = ("group", "batch", "none")

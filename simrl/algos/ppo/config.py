@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from simrl.checks import MAX_ROWS, ConfigValueError, check_fields, limit
+from simrl.config.fields import MAX_ROWS, ConfigValueError, check_fields, limit
 
 LR_SCHEDULES: tuple[str, ...] = ("constant", "linear")
 

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from simrl.checks import nearest
+from simrl.config.fields import nearest
 
 ZOO_PACKAGE = "rl_zoo3"
 ZOO_FILE = ("hyperparams", "ppo.yml")

@@ -220,3 +220,15 @@ def nearest(key: str, candidates: Any, n: int = 3) -> list[str]:
     pool = list(candidates)
     found = difflib.get_close_matches(key, pool, n=n, cutoff=0.5)
     return found or pool[:n]
+
+
+class UsageError(ValueError):
+    """A bad command-line value, as one line: key=value, why, and the allowed values."""
+
+    def __init__(self, key: str, value: Any, reason: str, allowed: Any = None) -> None:
+        text = f"{key}={'null' if value is None else value} {reason}"
+        if allowed is not None:
+            items = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
+            text += f"; allowed: {', '.join(str(a) for a in items)}"
+        super().__init__(text)
+        self.key, self.value, self.allowed = key, value, allowed

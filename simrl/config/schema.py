@@ -6,7 +6,7 @@ its type and default, with no second list to keep in sync. Each node adds what o
 a `name` (the group option, used in run directory names) and, for `env`, the task's default budget.
 
 Hydra checks types while composing (`seed=abc` fails); value checks (`algo.clip_low=-1`) are the
-limits declared on the owners' fields (`simrl.checks`), applied when `simrl.cli.build.build_configs`
+limits declared on the owners' fields (`simrl.config.fields`), applied when `simrl.config.build.build_configs`
 builds the owners, before any work starts.
 """
 
@@ -183,43 +183,11 @@ TrainConfig = make_node(
 )
 
 
-def group_options(*groups: str) -> str:
-    """`group: option, option` lines for the groups of conf/ (the --help listing)."""
-    from importlib.resources import files
-
-    root = files("simrl.conf")
-    lines = []
-    for group in groups:
-        folder = root.joinpath(*str(group).split("/"))
-        names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
-        lines.append(f"  {group}: {', '.join(names)}")
-    return "\n".join(lines)
-
-
-def env_budgets() -> str:
-    """`reach 100000, push 1000000, ...`: each env option's default `total_env_steps` (--help)."""
-    from importlib.resources import files
-
-    import yaml
-
-    out = []
-    for p in sorted(files("simrl.conf").joinpath("env").iterdir(), key=lambda p: p.name):
-        if p.name.endswith(".yaml"):
-            budget = (yaml.safe_load(p.read_text()) or {}).get("total_env_steps")
-            if budget is not None:
-                out.append(f"{p.name[:-5]} {budget}")
-    return ", ".join(out)
-
-
 _RESOLVERS = {
     # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
     "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
     # `${simrl.cpus:}` -> usable cores (launcher defaults)
     "simrl.cpus": usable_cpus,
-    # `${simrl.groups:algo,env}` -> the options of those config groups (help templates)
-    "simrl.groups": group_options,
-    # `${simrl.budgets:}` -> each env's default budget (help templates)
-    "simrl.budgets": env_budgets,
 }
 # `${simrl.new_dir:outputs/...}` -> a directory created for this run alone (`claim_dir`); cached
 # per config like Hydra's `${now:}`, so every later read of the key (and a sweep's jobs, which

@@ -1,5 +1,5 @@
 """Pre-flight checks of a run, in one place: what needs the machine or the files, not just the
-values (those are the settings' own limits, `simrl.checks`).
+values (those are the settings' own limits, `simrl.config.fields`).
 
 The env id and its options (by building a one-row env), `render_mode`, the learner state's memory
 against this machine's, the device and a strict precision, the resume target (read, checked for
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simrl.checks import first_line
-from simrl.cli.usage import UsageError as ConfigError
+from simrl.config.fields import UsageError as ConfigError
+from simrl.config.fields import first_line
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
