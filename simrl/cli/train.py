@@ -27,6 +27,7 @@ from simrl.config.build import build_configs, check_alias_conflicts
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import RunDirLock, run_files
 from simrl.runs.spec import RunCallback
+from simrl.runs.summary import requeued_summary, write_failure
 
 APP = "simrl-train"
 
@@ -68,32 +69,6 @@ def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int
     if "BasicLauncher" in target:
         return 0
     return 1
-
-
-def write_failure(run_dir: Path, error: str, details: str, cfg: DictConfig | None) -> dict:
-    """Mark `run_dir` failed: summary.json (status, error) and error.log (the traceback)."""
-    import json
-
-    from simrl.files import atomic_write_text
-    from simrl.runs.summary import write_summary
-
-    path = run_dir / "summary.json"
-    summary: dict[str, Any] = {}
-    if path.exists():
-        try:
-            summary = json.loads(path.read_text())
-        except ValueError:
-            summary = {}
-    if cfg is not None and not summary:
-        algo = cfg.get("algo") or {}
-        env = cfg.get("env") or {}
-        summary = {"algo": algo.get("name"), "env_id": env.get("id"), "seed": cfg.get("seed")}
-    summary["status"] = "failed"
-    summary["error"] = summary.get("error") or error
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_summary(path, summary)
-    atomic_write_text(run_dir / "error.log", details)
-    return summary
 
 
 def train_job(cfg: DictConfig, callbacks: Sequence[RunCallback] = ()) -> dict[str, Any]:
@@ -167,21 +142,6 @@ def _train_in(
         )
         sys.exit(128 + number)
     return summary
-
-
-def requeued_summary(run_dir: Path) -> dict[str, Any] | None:
-    """The summary of a run already in `run_dir` that this job should continue (a stopped or
-    unfinished run with a checkpoint: the job was requeued) or keep (completed); None if the
-    directory holds no run."""
-    import json
-
-    if not (run_dir / "checkpoints" / "last.pt").is_file():
-        return None
-    try:
-        summary = json.loads((run_dir / "summary.json").read_text())
-    except (OSError, ValueError):
-        summary = {}
-    return summary if summary.get("status") != "failed" else None
 
 
 def check_train(cfg: DictConfig) -> None:

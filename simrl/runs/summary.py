@@ -178,3 +178,38 @@ def build_summary(
     if peaks and max(peaks) > (out.get("peak_learner_memory_bytes") or 0):
         out["peak_learner_memory_bytes"] = int(max(peaks))
     return out
+
+
+def write_failure(run_dir: Path, error: str, details: str, cfg: Any = None) -> dict:
+    """Mark `run_dir` failed: summary.json (status, error) and error.log (the traceback); `cfg`
+    (the composed config, a mapping) names the run when it has no summary yet."""
+    path = run_dir / "summary.json"
+    summary: dict[str, Any] = {}
+    if path.exists():
+        try:
+            summary = json.loads(path.read_text())
+        except ValueError:
+            summary = {}
+    if cfg is not None and not summary:
+        algo = cfg.get("algo") or {}
+        env = cfg.get("env") or {}
+        summary = {"algo": algo.get("name"), "env_id": env.get("id"), "seed": cfg.get("seed")}
+    summary["status"] = "failed"
+    summary["error"] = summary.get("error") or error
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_summary(path, summary)
+    atomic_write_text(run_dir / "error.log", details)
+    return summary
+
+
+def requeued_summary(run_dir: Path) -> dict[str, Any] | None:
+    """The summary of a run already in `run_dir` that this job should continue (a stopped or
+    unfinished run with a checkpoint: the job was requeued) or keep (completed); None if the
+    directory holds no run."""
+    if not (run_dir / "checkpoints" / "last.pt").is_file():
+        return None
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text())
+    except (OSError, ValueError):
+        summary = {}
+    return summary if summary.get("status") != "failed" else None

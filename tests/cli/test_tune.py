@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from simrl.cli.tune import check_space, flatten_space, split_overrides
+from simrl.cli.tune import split_overrides
 from simrl.config.build import ConfigError
+from simrl.tune.space import check_space, flatten_space
 
 from .conftest import TINY, summary
 

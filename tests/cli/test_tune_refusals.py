@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from simrl.cli.tune import main
-from simrl.cli.tune_checks import objective_metrics
+from simrl.tune.checks import objective_metrics
 
 STORE = ["tune.storage=sqlite:///study/optuna.db"]
 
@@ -72,12 +72,12 @@ def test_study_is_named_by_algo_and_env(tmp_path, monkeypatch):
 
     seen = {}
 
-    def fake_tune(cfg, overrides, run=None):
+    def fake_tune(cfg, overrides, train, run=None, log=print):
         seen.update(name=cfg.study_name, out=cfg.out, run=run)
         return {"best_value": 0.0, "best_trial": 0, "command": "simrl-train"}
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(tune_cli, "tune", fake_tune)
+    monkeypatch.setattr(tune_cli, "run_study", fake_tune)
     main([*STORE, "env=reacher"])
     assert seen == {
         "name": "grpo_Reacher-v5",

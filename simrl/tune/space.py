@@ -10,9 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from hydra.core.config_store import ConfigStore
-
-from simrl.config.build import ConfigError
+from simrl.config.fields import UsageError as ConfigError
 from simrl.config.fields import check_fields, limit
 
 SAMPLERS = ("tpe", "random")
@@ -35,18 +33,6 @@ class TuneConfig:
     fail_stale: bool = True
     overrides: list[str] = field(default_factory=list)  # train overrides before the command line's
     space: dict[str, Any] = field(default_factory=dict)
-
-
-ConfigStore.instance().store(name="tune_schema", node=TuneConfig)
-
-
-def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
-    """(tune overrides: keys starting with `tune`, train overrides: the rest)."""
-    tune, train = [], []
-    for item in argv:
-        key = item.split("=", 1)[0].lstrip("+~")
-        (tune if key == "tune" or key.startswith("tune.") else train).append(item)
-    return tune, train
 
 
 def flatten_space(space: dict[str, Any], prefix: str = "") -> dict[str, Any]:
