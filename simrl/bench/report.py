@@ -3,6 +3,7 @@ probability of improvement, goals. A renderer only: every number comes from `res
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from simrl.bench.figures import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
@@ -182,3 +183,31 @@ def _methods(agg: dict[str, Any]) -> list[str]:
         m for a in agg.values() for m in a.get("peak_memory_method", []) if m not in (None, "None")
     }
     return sorted(found) or ["-"]
+
+
+def print_summary(results: dict[str, Any], out_dir: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    """The comparison as a rich table on the terminal, then where the report and results are."""
+    agg, rat = results["aggregate"], results["ratios"]
+    grid = Table(title="GRPO vs PPO", title_justify="left")
+    for col in ("metric", *agg, "GRPO vs PPO"):  # cells: a ratio (0.41x) or a diff
+        grid.add_column(col)
+    keys = (
+        "params_trainable",
+        "peak_learner_memory_bytes",
+        "learner_flops_per_sample",
+        "learner_flops_per_collected_sample",
+        "update_time_s_mean",
+        "env_steps_per_s",
+        "final_return_mean",
+        "steps_to_threshold",
+    )
+    for key in keys:
+        grid.add_row(LABELS[key], *(fmt(agg[a][key]["mean"]) for a in agg), ratio_cell(rat, key))
+    console = Console()
+    console.print(grid)
+    for g in results.get("goals", []):
+        console.print(f"goal: {g['goal']}: {fmt(g['value'])} -> {g['met']}")
+    console.print(f"report: {out_dir / 'report.md'}\nresults: {out_dir / 'results.json'}")

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from simrl.bench.compare import collect
-from simrl.cli.bench import _print_summary, main
+from simrl.bench.report import print_summary
+from simrl.cli.bench import main
 
 
 def _files(root: Path) -> list[Path]:
@@ -49,7 +50,7 @@ def test_a_run_listed_twice_is_counted_once(tmp_path):
 def test_console_labels_a_return_difference_as_a_difference(tmp_path, capsys):
     grpo = _run(tmp_path / "grpo_seed0", "grpo", 0, -5.0)
     ppo = _run(tmp_path / "ppo_seed0", "ppo", 0, -7.755)
-    _print_summary(collect([grpo, ppo], {"threshold": None}), tmp_path)
+    print_summary(collect([grpo, ppo], {"threshold": None}), tmp_path)
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if "final deterministic return" in x)
     assert "+2.75 (diff)" in line and "2.755" not in line  # not shown like a GRPO/PPO ratio
