@@ -83,7 +83,7 @@ def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchC
 
 def check_bench(cfg: DictConfig) -> None:
     """Up-front check used by `run_app` for every point of the command line."""
-    from simrl.cli.outdir import check_hydra_dirs
+    from simrl.config.dirs import check_hydra_dirs
 
     check_hydra_dirs(cfg)
     if "hydra" in cfg:
@@ -99,7 +99,7 @@ def bench_job(cfg: DictConfig) -> dict[str, Any]:
     from simrl.bench.compare import plan_jobs, run_jobs, write_results
     from simrl.bench.report import print_summary
     from simrl.bench.setup import memory_specs
-    from simrl.cli.errors import one_line
+    from simrl.config.errors import one_line
 
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:

@@ -21,8 +21,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from simrl.cli.app import fail, run_app
-from simrl.cli.outdir import check_out_dir
 from simrl.config.build import ConfigError
+from simrl.config.dirs import check_out_dir
 from simrl.config.fields import MAX_ROWS, check_fields, check_value, limit
 from simrl.runs.video import VIDEO_FORMATS
 

@@ -35,8 +35,8 @@ APP = "simrl-report"
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `simrl-report` (`DIR [out=PATH] [plots=false]`; `--out`, `--no-plots`)."""
     from simrl.cli.app import fail, interrupts_exit
-    from simrl.cli.outdir import check_out_dir
     from simrl.cli.report_args import parse_args
+    from simrl.config.dirs import check_out_dir
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in ("-h", "--help") for a in argv):
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
 def bench_mode(args: Any) -> None:
     """`mode=compare|robust` over simrl-bench output dirs: checked first, then the tables."""
     from simrl.bench.tables import compare_report, robust_report
-    from simrl.cli.outdir import check_out_dir
+    from simrl.config.dirs import check_out_dir
 
     for d in args.dirs:
         if not (Path(d) / "results.json").is_file():

@@ -20,10 +20,16 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.cli.app import fail, run_app
-from simrl.cli.outdir import NEW_DIR, check_hydra_dirs, planned_path, raw_value
+from simrl.cli.app import fail, quote_paths, run_app
 from simrl.config import schema  # noqa: F401  (registers the structured configs)
 from simrl.config.build import build_configs, check_alias_conflicts
+from simrl.config.dirs import (
+    check_hydra_dirs,
+    check_run_dir,
+    check_sweep_dir,
+    planned_dir,
+    run_dir_of,
+)
 from simrl.nn.compute import usable_cpus
 from simrl.runs.ownership import RunDirLock, run_files
 from simrl.runs.spec import RunCallback
@@ -110,7 +116,7 @@ def train_job(cfg: DictConfig, callbacks: Sequence[RunCallback] = ()) -> dict[st
 def _train_in(
     run_dir: Path, cfg: DictConfig, multirun: bool, launcher: Any, callbacks: Sequence[RunCallback]
 ) -> dict[str, Any]:
-    from simrl.cli.errors import one_line
+    from simrl.config.errors import one_line
 
     try:
         threads = int(cfg.num_threads) or sweep_threads(multirun, launcher)
@@ -155,45 +161,6 @@ def check_train(cfg: DictConfig) -> None:
     check_alias_conflicts([str(o) for o in task], type(built.algo_cfg))
 
 
-def check_run_dir(cfg: DictConfig) -> None:
-    """A run directory that holds another run (its config, checkpoints, metrics, summary or
-    `.hydra/`) is refused unless this command resumes exactly that run; so is one that another
-    live process owns. Checked for the directory as it will be used: literal, interpolated
-    (`${oc.env:PWD}/runs/x`), relative or through a symlink. The default directories
-    (`${simrl.new_dir:...}`) are new for every run and need no check."""
-    from hydra.core.hydra_config import HydraConfig
-
-    if OmegaConf.select(cfg, "hydra.run", default=None) is None or HydraConfig.initialized():
-        return
-    target = planned_dir(cfg, "hydra.run.dir")
-    if target is None:
-        return
-    found = run_files(target)
-    resume = OmegaConf.select(cfg, "resume", default=None)
-    if found and not (resume is not None and _run_dir_of(str(resume)) == target.resolve()):
-        raise ValueError(
-            f"hydra.run.dir={target} holds another run ({', '.join(found)}); give a new "
-            f"directory, or resume={target} to continue that run"
-        )
-    RunDirLock.probe(target)  # RunDirBusy (a ValueError) while another process owns it
-
-
-def check_sweep_dir(cfg: DictConfig) -> None:
-    """An explicit `hydra.sweep.dir` that already holds runs is refused (a sweep never writes
-    into another sweep's runs)."""
-    target = planned_dir(cfg, "hydra.sweep.dir")
-    if target is None or not target.is_dir():
-        return
-    taken = [p.name for p in sorted(target.iterdir()) if p.is_dir() and run_files(p)]
-    if (target / "multirun.yaml").exists():
-        taken.insert(0, "multirun.yaml")
-    if taken:
-        raise ValueError(
-            f"hydra.sweep.dir={target} holds another sweep ({', '.join(taken[:3])}); give a new "
-            "directory"
-        )
-
-
 def claim_run_dir(cfg: DictConfig) -> None:
     """Lock an explicit run directory before Hydra writes into it, so two processes started
     with the same new directory cannot both use it (the second is refused)."""
@@ -223,22 +190,6 @@ def _note_stale(lock: Any) -> None:
         lock.stale_owner = None
 
 
-def planned_dir(cfg: DictConfig, key: str) -> Path | None:
-    """The directory `key` (`hydra.run.dir`, `hydra.sweep.dir`) names, resolved as Hydra will
-    resolve it, or None for a fresh `${simrl.new_dir:...}` one or one that only Hydra's runtime
-    can resolve (checked again when the run starts)."""
-    text = raw_value(cfg, key)
-    if not isinstance(text, str) or NEW_DIR in text:
-        return None  # it is new anyway
-    path = planned_path(cfg, key)
-    return None if path is None else Path(path).expanduser().absolute()
-
-
-def _run_dir_of(resume: str) -> Path:
-    path = Path(resume).expanduser()
-    return (path if path.is_dir() else path.parent.parent).resolve()
-
-
 def resume_in_place(argv: list[str]) -> list[str]:
     """`resume=RUN` of a Hydra run dir: rerun with that run's own overrides (then the command
     line's), write into the same directory, and keep its original `.hydra/` untouched.
@@ -252,7 +203,7 @@ def resume_in_place(argv: list[str]) -> list[str]:
     resume = [a.split("=", 1)[1] for a in argv if a.split("=", 1)[0] == "resume"]
     if not resume or resume[-1] in ("null", ""):
         return argv
-    run_dir = _run_dir_of(resume[-1].strip("'\""))  # a run dir, or <run>/checkpoints/last.pt
+    run_dir = run_dir_of(resume[-1].strip("'\""))  # a run dir, or <run>/checkpoints/last.pt
     overrides_file = run_dir / ".hydra" / "overrides.yaml"
     if not overrides_file.is_file():
         return argv
@@ -263,8 +214,6 @@ def resume_in_place(argv: list[str]) -> list[str]:
     if not isinstance(saved, list):
         fail(APP, f"resume={resume[-1]} refused: {overrides_file} is not a list of overrides")
     original = [o for o in (str(x) for x in saved) if run_setting(o)]
-    from simrl.cli.app import quote_paths
-
     return quote_paths(
         [
             *original,

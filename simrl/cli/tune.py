@@ -31,11 +31,12 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.cli.app import CONFIG_MODULE, fail
-from simrl.cli.errors import one_line
-from simrl.cli.outdir import check_out_dir
+from simrl.cli.app import fail
 from simrl.config import schema  # noqa: F401  (registers the train schema)
 from simrl.config.build import build_configs
+from simrl.config.dirs import check_out_dir
+from simrl.config.errors import one_line
+from simrl.config.sweep import CONFIG_MODULE
 from simrl.runs.summary import write_failure
 from simrl.tune.checks import check_metric, check_same_study, check_space_limits, default_study_name
 from simrl.tune.space import TuneConfig, check_tune, flatten_space

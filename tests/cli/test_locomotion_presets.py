@@ -16,9 +16,9 @@ from omegaconf import OmegaConf
 
 from simrl.algos.grpo import GRPOConfig
 from simrl.algos.ppo import PPOConfig
-from simrl.cli.app import check_overrides
 from simrl.cli.bench import build_bench
 from simrl.config.build import build_configs
+from simrl.config.sweep import check_overrides
 
 from .conftest import TESTS_ON_PATH, run_cli
 

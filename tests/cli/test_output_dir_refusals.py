@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simrl.cli.outdir import out_dir_problem
+from simrl.config.dirs import out_dir_problem
 
 
 def _one_line_exit_2(main, argv: list[str], capsys) -> str:

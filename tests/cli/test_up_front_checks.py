@@ -22,8 +22,8 @@ import pytest
 
 from simrl.algos.grpo.config import GRPOConfig
 from simrl.algos.ppo.config import PPOConfig
-from simrl.cli.app import check_overrides
 from simrl.cli.train import check_train
+from simrl.config.sweep import check_overrides
 from simrl.nn import CoreConfig
 from simrl.runs.config import RunConfig
 from simrl.sim.start_states import CurriculumConfig

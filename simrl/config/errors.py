@@ -1,4 +1,4 @@
-"""Hydra's and OmegaConf's composition errors as one line (`simrl-*` apps): the missing config
+"""Hydra's and OmegaConf's composition errors as one line: the missing config
 and its options, the full key with the nearest valid ones, an override that does not parse;
 rendered from the exceptions' attributes, never by parsing their text. Config-value errors
 (`simrl.config.build`) pass through with their command-line key.
