@@ -42,6 +42,23 @@ class _Watched:
         return out
 
 
+def check_scripted_task(env_id: str | None, domain_randomization: bool, reward: str | None) -> None:
+    """One line (UsageError) for a task without a scripted controller, domain randomization on
+    a task without it, or a reward the task does not have (env_id None: every scripted task)."""
+    from simrl.config.fields import UsageError
+    from simrl.sim.tasks.scripted import POLICIES
+
+    if env_id is not None and env_id not in POLICIES:
+        raise UsageError("env.id", env_id, "has no scripted controller", list(POLICIES))
+    if domain_randomization and env_id not in DR_ENVS:
+        raise UsageError(
+            "env.domain_randomization", "true", "needs a task with that option: env.id", DR_ENVS
+        )
+    rewards = REWARDS.get(env_id or "", REWARDS["simrl/Reach-v0"])  # all tasks: the common ones
+    if reward is not None and reward not in rewards:
+        raise UsageError("env.reward", reward, "is not a reward of the task", rewards)
+
+
 def evaluate_scripted(
     env_id: str, episodes: int, seed: int, dr: bool = False, reward: str | None = None
 ) -> dict[str, Any]:

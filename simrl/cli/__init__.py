@@ -7,10 +7,11 @@
 - `simrl-tune` (`simrl.cli.tune`): Optuna search over simrl-train runs, resumable (SQLite).
 - `simrl-export` (`simrl.cli.export`): a trained policy as ONNX, TorchScript or an SB3 zip.
 
-Shared pieces: `schema` (structured configs), `build` (composed config -> checked
-`simrl.runs.TrainSpec`, one-line errors), `preflight` (env, machine, memory, resume checks), `app`
-(check the command line, then run Hydra), `outdir` (output-dir checks), `callbacks` (sweep end).
-Every module with an entry point also runs as `python -m simrl.cli.<name>`.
+The apps only compose: `app` reads the command line, has every run it starts checked up front
+(`simrl.config.sweep`), then hands it to Hydra; each app's job calls the library and prints. The
+typed config, its checks and the directories it names live in `simrl.config`; pre-flight checks
+in `simrl.runs.preflight`. `help` fills --help's lists. Every module with an entry point also runs
+as `python -m simrl.cli.<name>`.
 """
 
 import os as _os

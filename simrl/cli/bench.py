@@ -17,66 +17,23 @@ from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from simrl.bench.config import BenchConfig
 from simrl.bench.setup import plan_bench
 from simrl.cli.app import fail, run_app
-from simrl.config import schema
-from simrl.config.build import build_configs
-from simrl.runs.config import RunConfig
+from simrl.config.apps import bench_settings, build_side
 
 APP = "simrl-bench"
-
-
-def _bench_schema() -> type:
-    bench_node = schema.make_node("BenchNode", BenchConfig, [])
-    extra = [
-        ("env", schema.EnvNode, field(default_factory=schema.EnvNode)),
-        ("model", schema.ModelNode, field(default_factory=schema.ModelNode)),
-        ("precision", schema.PrecisionNode, field(default_factory=schema.PrecisionNode)),
-        ("curriculum", schema.CurriculumNode, field(default_factory=schema.CurriculumNode)),
-        # typed by conf/algo/<name>.yaml (its /<name>_schema), as simrl-train's `algo` is
-        ("grpo", Any, field(default=MISSING)),
-        ("ppo", Any, field(default=MISSING)),
-        ("bench", bench_node, field(default_factory=bench_node)),
-    ]
-    return schema.make_node("BenchRoot", RunConfig, [*extra, *schema.compute_fields()])
-
-
-ConfigStore.instance().store(name="bench_schema", node=_bench_schema())
-
-
-def bench_settings(cfg: DictConfig) -> BenchConfig:
-    """The validated `bench` node."""
-    data = OmegaConf.to_container(cfg.bench, resolve=True)
-    assert isinstance(data, dict)
-    return BenchConfig(**data)
-
-
-def algo_config(cfg: DictConfig, algo: str) -> DictConfig:
-    """The `simrl-train`-shaped config of one side: `algo` = cfg[algo], the rest shared."""
-    keep = [k for k in cfg if k not in ("grpo", "ppo", "bench", "hydra")]
-    sub = OmegaConf.to_container(OmegaConf.masked_copy(cfg, keep), resolve=True)
-    assert isinstance(sub, dict)
-    sub["algo"] = OmegaConf.to_container(cfg[algo], resolve=True)
-    return OmegaConf.create(sub)
-
-
-def _build_side(cfg: DictConfig, algo: str, num_threads: int | None = None) -> Any:
-    """`build_configs` for one side; its errors name the side's key (`ppo.n_epochs`, not `algo.`)."""
-    return build_configs(algo_config(cfg, algo), num_threads=num_threads, algo_key=algo)
 
 
 def build_bench(cfg: DictConfig, num_threads: int | None = None) -> tuple[BenchConfig, dict, dict]:
     """Validate both sides and plan the comparison (`simrl.bench.setup.plan_bench`)."""
     bench = bench_settings(cfg)
-    built = {a: _build_side(cfg, a, num_threads) for a in bench.algos}
+    built = {a: build_side(cfg, a, num_threads) for a in bench.algos}
     command = " ".join([APP, *map(shlex.quote, sys.argv[1:])])
     return plan_bench(bench, built, cfg.model.get("name", "custom"), command)
 
@@ -89,7 +46,7 @@ def check_bench(cfg: DictConfig) -> None:
     if "hydra" in cfg:
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     for algo in bench_settings(cfg).algos:
-        _build_side(cfg, algo)
+        build_side(cfg, algo)
 
 
 def bench_job(cfg: DictConfig) -> dict[str, Any]:

@@ -10,88 +10,26 @@ simrl-train); the work is `simrl.runs.evaluate_checkpoint`. Run as a module too:
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-import typing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli.app import fail, run_app
+from simrl.config.apps import check_limits
 from simrl.config.build import ConfigError
 from simrl.config.dirs import check_out_dir
-from simrl.config.fields import MAX_ROWS, check_fields, check_value, limit
-from simrl.runs.video import VIDEO_FORMATS
 
 APP = "simrl-eval"
 
 
-@dataclass
-class VideoConfig:
-    """Filming the evaluation (`video=true` is short for `video.record=true`)."""
-
-    record: bool = False
-    episodes: int = limit(4, ge=1, le=MAX_ROWS)  # the first N evaluation episodes, in a grid
-    format: str = limit("mp4", choices=VIDEO_FORMATS)
-    size: int = limit(320, ge=16)  # each episode's tile, pixels a side
-    dir: Optional[str] = None  # noqa: UP045  (null = the run directory's videos/)
-
-
-@dataclass
-class ScriptedEnvConfig:
-    """The task of `policy=scripted` (id null: every scripted task, with and without DR)."""
-
-    id: Optional[str] = None  # noqa: UP045
-    domain_randomization: bool = False
-    reward: Optional[str] = None  # noqa: UP045  (the task's reward option; null = its default)
-
-
-@dataclass
-class EvalConfig:
-    """Settings of one evaluation."""
-
-    checkpoint: str = MISSING
-    policy: str = limit("checkpoint", choices=("checkpoint", "scripted"))
-    env: ScriptedEnvConfig = field(default_factory=ScriptedEnvConfig)
-    episodes: int = limit(16, ge=1, le=MAX_ROWS)
-    video: VideoConfig = field(default_factory=VideoConfig)
-    deterministic: bool = True
-    seed: Optional[int] = limit(None, ge=0)  # noqa: UP045 (OmegaConf needs typing.Optional)
-    device: str = "auto"
-    out: Optional[str] = None  # noqa: UP045
-
-
-ConfigStore.instance().store(name="eval_schema", node=EvalConfig)
-
-
-def check_limits(cfg: DictConfig) -> None:
-    """The limits declared on the fields above (`limit(...)`), errors named by the key."""
-    hints = typing.get_type_hints(EvalConfig)
-    for f in dataclasses.fields(EvalConfig):
-        if f.metadata.get("limits") is not None:
-            check_value("", f.name, cfg[f.name], hints[f.name], f.metadata["limits"])
-    check_fields(VideoConfig(**OmegaConf.to_container(cfg.video)), owner="video")
-
-
 def check_scripted(cfg: DictConfig) -> None:
     """One-line errors for `policy=scripted` settings, before anything is written."""
-    from simrl.bench.scripted import DR_ENVS, REWARDS
-    from simrl.sim.tasks.scripted import POLICIES
+    from simrl.bench.scripted import check_scripted_task
 
     if not OmegaConf.is_missing(cfg, "checkpoint"):
         raise ConfigError("checkpoint", cfg.checkpoint, "does not apply to policy=scripted")
-    if cfg.env.id is not None and cfg.env.id not in POLICIES:
-        raise ConfigError("env.id", cfg.env.id, "has no scripted controller", list(POLICIES))
-    if cfg.env.domain_randomization and cfg.env.id not in DR_ENVS:
-        raise ConfigError(
-            "env.domain_randomization", "true", "needs a task with that option: env.id", DR_ENVS
-        )
-    rewards = REWARDS.get(cfg.env.id, REWARDS["simrl/Reach-v0"])  # all tasks: the common ones
-    if cfg.env.reward is not None and cfg.env.reward not in rewards:
-        raise ConfigError("env.reward", cfg.env.reward, "is not a reward of the task", rewards)
+    check_scripted_task(cfg.env.id, cfg.env.domain_randomization, cfg.env.reward)
     if cfg.video.record:
         raise ConfigError("video.record", "true", "does not apply to policy=scripted")
     if cfg.out is not None:
@@ -102,25 +40,19 @@ def check_eval(cfg: DictConfig) -> None:
     """One-line errors for a missing, unreadable or unsafe checkpoint and bad values, before
     anything is written (the checkpoint is read with weights_only: no code runs)."""
     from simrl.nn.device import resolve_device
-    from simrl.runs.checkpoint import load_checkpoint
+    from simrl.runs.preflight import check_checkpoint
 
     check_limits(cfg)
     if cfg.policy == "scripted":
         check_scripted(cfg)
         return
-    if OmegaConf.is_missing(cfg, "checkpoint"):
-        raise ConfigError("checkpoint", "???", "is required: simrl-eval checkpoint=RUN_DIR_OR_FILE")
-    if cfg.checkpoint is None or not str(cfg.checkpoint).strip():
-        raise ConfigError(
-            "checkpoint", "''", "is empty; give a run directory or a .pt file (no default)"
-        )
-    if not Path(cfg.checkpoint).exists():
-        raise ConfigError("checkpoint", cfg.checkpoint, "does not exist (a .pt file or run dir)")
-    check_out_dir("out", eval_out_dir(cfg))
-    if cfg.video.record and cfg.video.dir is not None:
-        check_out_dir("video.dir", cfg.video.dir)
-    resolve_device(cfg.device)
-    load_checkpoint(cfg.checkpoint)
+    path = OmegaConf.select(cfg, "checkpoint", default=None)
+    if path is not None and str(path).strip() and Path(path).exists():
+        check_out_dir("out", eval_out_dir(cfg))
+        if cfg.video.record and cfg.video.dir is not None:
+            check_out_dir("video.dir", cfg.video.dir)
+        resolve_device(cfg.device)
+    check_checkpoint(path, APP)
 
 
 def eval_out_dir(cfg: DictConfig) -> str:

@@ -6,29 +6,15 @@ status 2 for bad input (nothing written). The work is `simrl.export.export_polic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from simrl.cli.app import fail, run_app
+from simrl.config import apps  # noqa: F401  (registers export_schema)
 from simrl.config.build import ConfigError
 
 APP = "simrl-export"
-
-
-@dataclass
-class ExportConfig:
-    """Settings of one export."""
-
-    checkpoint: str = MISSING
-    format: str = "onnx"
-    out: Optional[str] = None  # noqa: UP045 (OmegaConf needs typing.Optional)
-
-
-ConfigStore.instance().store(name="export_schema", node=ExportConfig)
 
 
 def default_out(checkpoint: str) -> Path:
@@ -43,17 +29,12 @@ def check_export(cfg: DictConfig) -> None:
     """One-line errors for a missing, unreadable or unsafe checkpoint (read with weights_only: no
     code runs) and a format the run cannot take, before anything is written."""
     from simrl.export import FORMATS
-    from simrl.runs.checkpoint import load_checkpoint
+    from simrl.runs.preflight import check_checkpoint
 
-    if OmegaConf.is_missing(cfg, "checkpoint"):
-        raise ConfigError(
-            "checkpoint", "???", "is required: simrl-export checkpoint=RUN_DIR_OR_FILE"
-        )
-    if not Path(cfg.checkpoint).exists():
-        raise ConfigError("checkpoint", cfg.checkpoint, "does not exist (a .pt file or run dir)")
+    payload = check_checkpoint(OmegaConf.select(cfg, "checkpoint", default=None), APP)
     if cfg.format not in FORMATS:
         raise ConfigError("format", cfg.format, f"must be one of {list(FORMATS)}")
-    algo = load_checkpoint(cfg.checkpoint)["algo"]
+    algo = payload["algo"]
     if cfg.format == "sb3" and algo != "ppo":
         raise ConfigError("format", cfg.format, f"needs a PPO run; this checkpoint is {algo}")
 

@@ -29,8 +29,9 @@ from simrl.config.dirs import (
     check_sweep_dir,
     planned_dir,
     run_dir_of,
+    saved_settings,
 )
-from simrl.nn.compute import usable_cpus
+from simrl.config.launchers import last_sweep_failures, sweep_threads
 from simrl.runs.ownership import RunDirLock, run_files
 from simrl.runs.spec import RunCallback
 from simrl.runs.summary import requeued_summary, write_failure
@@ -47,34 +48,6 @@ def _hydra_state() -> tuple[bool, Any]:
         return False, None
     hc = HydraConfig.get()
     return hc.mode == RunMode.MULTIRUN, hc.get("launcher")
-
-
-def sweep_threads(multirun: bool, launcher: Any, cpus: int | None = None) -> int:
-    """Torch threads for a sweep's run when `num_threads=0`: cores / parallel jobs for a joblib
-    sweep; Ray's per-task num_cpus; submitit's cpus_per_task (1 for submitit_local without it,
-    which starts all runs at once). 0 (the compute layer's automatic rule, see
-    `simrl.nn.compute.auto_threads`) for a lone run and for the basic launcher's runs, which run
-    one after another in this process.
-    """
-    cpus = cpus or usable_cpus()
-    if not multirun or launcher is None:
-        return 0
-    target = str(launcher.get("_target_", ""))
-    if "Joblib" in target:
-        n_jobs = int(launcher.get("n_jobs", -1) or -1)
-        n_jobs = cpus if n_jobs < 0 else n_jobs
-        return max(1, cpus // max(1, n_jobs))
-    if "Ray" in target:
-        remote = (launcher.get("ray") or {}).get("remote") or {}
-        return max(1, int(remote.get("num_cpus", 1) or 1))
-    if "submitit" in target:
-        per_task = launcher.get("cpus_per_task")
-        if per_task:
-            return max(1, int(per_task))
-        return 1 if "LocalLauncher" in target else cpus  # local: all runs at once on this box
-    if "BasicLauncher" in target:
-        return 0
-    return 1
 
 
 def train_job(cfg: DictConfig, callbacks: Sequence[RunCallback] = ()) -> dict[str, Any]:
@@ -196,24 +169,18 @@ def resume_in_place(argv: list[str]) -> list[str]:
 
     Returns `argv` unchanged for a sweep, a checkpoint outside a run dir or no resume at all.
     """
-    import yaml
-
     if "-m" in argv or "--multirun" in argv:
         return argv
     resume = [a.split("=", 1)[1] for a in argv if a.split("=", 1)[0] == "resume"]
     if not resume or resume[-1] in ("null", ""):
         return argv
     run_dir = run_dir_of(resume[-1].strip("'\""))  # a run dir, or <run>/checkpoints/last.pt
-    overrides_file = run_dir / ".hydra" / "overrides.yaml"
-    if not overrides_file.is_file():
-        return argv
     try:
-        saved = yaml.safe_load(overrides_file.read_text()) or []
-    except (OSError, yaml.YAMLError):
-        saved = None
-    if not isinstance(saved, list):
-        fail(APP, f"resume={resume[-1]} refused: {overrides_file} is not a list of overrides")
-    original = [o for o in (str(x) for x in saved) if run_setting(o)]
+        original = saved_settings(run_dir)
+    except ValueError as exc:
+        fail(APP, f"resume={resume[-1]} refused: {exc}")
+    if original is None:
+        return argv
     return quote_paths(
         [
             *original,
@@ -225,29 +192,9 @@ def resume_in_place(argv: list[str]) -> list[str]:
     )
 
 
-# Key parts that would make Hydra import or call something (instantiate, callbacks)
-_CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_", "callbacks")
-
-
-def run_setting(override: str) -> bool:
-    """Whether a run's saved override is a plain setting that a resume may reuse. A run dir is
-    data: Hydra's own keys (`hydra.*`, `hydra/...` groups: where and how to run, callbacks),
-    anything naming code to import or call, interpolations and the resume key itself are never
-    taken from it."""
-    key, sep, value = override.partition("=")
-    key = key.lstrip("+~")
-    parts = key.replace("/", ".").split(".")
-    if not sep or not key or parts[0] == "hydra" or key in ("resume",):
-        return False
-    if any(p in _CODE_KEYS or p.startswith("_") for p in parts):
-        return False
-    return "${" not in value
-
-
 def main(argv: list[str] | None = None, callbacks: Sequence[RunCallback] = ()) -> None:
     """Entry point of `simrl-train` (console script and `python -m simrl.cli.train`); from
     Python, `callbacks` are handed to every run this command starts (`simrl.runs.RunCallback`)."""
-    from simrl.cli.callbacks import last_sweep_failures
 
     argv = resume_in_place(list(sys.argv[1:] if argv is None else argv))
     hooks = tuple(callbacks)

@@ -138,3 +138,40 @@ def run_dir_of(resume: str) -> Path:
     """The run directory of `resume=`: the directory itself, or <run> of <run>/checkpoints/x.pt."""
     path = Path(resume).expanduser()
     return (path if path.is_dir() else path.parent.parent).resolve()
+
+
+# Key parts that would make Hydra import or call something (instantiate, callbacks)
+_CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_", "callbacks")
+
+
+def run_setting(override: str) -> bool:
+    """Whether a run's saved override is a plain setting that a resume may reuse. A run dir is
+    data: Hydra's own keys (`hydra.*`, `hydra/...` groups: where and how to run, callbacks),
+    anything naming code to import or call, interpolations and the resume key itself are never
+    taken from it."""
+    key, sep, value = override.partition("=")
+    key = key.lstrip("+~")
+    parts = key.replace("/", ".").split(".")
+    if not sep or not key or parts[0] == "hydra" or key in ("resume",):
+        return False
+    if any(p in _CODE_KEYS or p.startswith("_") for p in parts):
+        return False
+    return "${" not in value
+
+
+def saved_settings(run_dir: Path) -> list[str] | None:
+    """The plain settings (`run_setting`) among the overrides a Hydra run dir was started with,
+    in order; None when `run_dir` has no `.hydra/overrides.yaml`; ValueError when that file is
+    not a list of overrides."""
+    import yaml
+
+    overrides_file = run_dir / ".hydra" / "overrides.yaml"
+    if not overrides_file.is_file():
+        return None
+    try:
+        saved = yaml.safe_load(overrides_file.read_text()) or []
+    except (OSError, yaml.YAMLError):
+        saved = None
+    if not isinstance(saved, list):
+        raise ValueError(f"{overrides_file} is not a list of overrides")
+    return [o for o in (str(x) for x in saved) if run_setting(o)]

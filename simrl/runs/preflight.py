@@ -140,6 +140,22 @@ def check_resume(built: TrainSpec, spaces: tuple[Any, Any]) -> None:
         raise ValueError(f"resume={resume} refused: {first_line(exc)}") from None
 
 
+def check_checkpoint(path: Any, app: str) -> dict[str, Any]:
+    """`checkpoint=` of simrl-eval / simrl-export: given, existing, and a readable simrl
+    checkpoint (read with weights_only: no code runs); returns its payload."""
+    from omegaconf import MISSING
+
+    from simrl.runs.checkpoint import load_checkpoint
+
+    if path is None or path == MISSING:
+        raise ConfigError("checkpoint", "???", f"is required: {app} checkpoint=RUN_DIR_OR_FILE")
+    if not str(path).strip():
+        raise ConfigError("checkpoint", "''", "is empty; give a run directory or a .pt file")
+    if not Path(path).exists():
+        raise ConfigError("checkpoint", path, "does not exist (a .pt file or run dir)")
+    return load_checkpoint(path)
+
+
 def machine_memory_bytes() -> int:
     """Physical memory of this machine (0 if unknown)."""
     import os

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from simrl.cli.ray_env import LOOPBACK_ENV, apply_loopback_env, is_local_ray
+from simrl.config.launchers import LOOPBACK_ENV, apply_loopback_env, is_local_ray
 
 from .conftest import TINY, only_sweep_dir, run_cli, summary
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simrl.cli.train import run_setting
+from simrl.config.dirs import run_setting
 from simrl.runs.ownership import LOCK_NAME, RunDirBusy, RunDirLock, run_files
 
 from .conftest import TINY, run_cli, snapshot, summary

@@ -10,8 +10,8 @@ from omegaconf import OmegaConf
 
 from simrl.algos.grpo import GRPOConfig, auto_lr
 from simrl.algos.ppo import PPOConfig
-from simrl.cli.train import sweep_threads
 from simrl.config.build import build_configs
+from simrl.config.launchers import sweep_threads
 from simrl.config.sweep import check_overrides, sweep_naming, sweep_points
 from simrl.nn import PRESETS
 from simrl.nn.compute import ComputeConfig
