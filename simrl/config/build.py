@@ -8,13 +8,11 @@ command line's key (`algo.clip_low`, `precision.recipe`), unknown keys (also tho
 `+`) are refused with the nearest valid ones, task options are checked by building a one-row
 env, and the values that need the machine (device, strict precision, resume checkpoint) are
 checked. Nothing is written. Every error is one line; the CLI exits with status 2.
-
-`one_line(exc)` renders Hydra's and OmegaConf's composition errors from their attributes (the
-missing config and its options, the full key), never by parsing their text.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -142,7 +140,7 @@ def _build(data: dict[str, Any], num_threads: int | None, algo_key: str) -> Trai
         raise ConfigError("env.total_env_steps", total, "must be an integer >= 1")
     model_cfg = owner(CoreConfig, data["model"], "model", CLI_ONLY_KEYS["model"])
     algo_values = {k: v for k, v in data["algo"].items() if k != "name"}
-    _algo_unknown(spec.config_cls, algo_values, algo_key)
+    _unknown(algo_key, spec.config_cls, algo_values, tuple(_aliases(spec.config_cls)))
     algo_cfg = owner(spec.config_cls, algo_values, algo_key)
     precision = data["precision"]
     _unknown("precision", PrecisionNode, precision)
@@ -175,7 +173,7 @@ def _build(data: dict[str, Any], num_threads: int | None, algo_key: str) -> Trai
 def check_alias_conflicts(overrides: list[str], algo_cls: type) -> None:
     """An algorithm setting given both by another library's name (TRL's `num_generations`) and
     by simrl's own (`group_size`) on one command line is refused, naming both."""
-    aliases = getattr(__import__(algo_cls.__module__, fromlist=["x"]), "TRL_ALIASES", {})
+    aliases = _aliases(algo_cls)
     given = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
     for alias, (name, _) in aliases.items():
         if alias != name and f"algo.{alias}" in given and f"algo.{name}" in given:
@@ -185,6 +183,6 @@ def check_alias_conflicts(overrides: list[str], algo_cls: type) -> None:
             )
 
 
-def _algo_unknown(cls: type, values: dict[str, Any], group: str = "algo") -> None:
-    aliases = tuple(getattr(__import__(cls.__module__, fromlist=["x"]), "TRL_ALIASES", {}))
-    _unknown(group, cls, values, aliases)
+def _aliases(cls: type) -> dict[str, Any]:
+    """Other libraries' names of `cls`'s settings (its module's `TRL_ALIASES`)."""
+    return getattr(sys.modules[cls.__module__], "TRL_ALIASES", {})

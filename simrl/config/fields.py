@@ -63,23 +63,27 @@ def limit(
     return dataclasses.field(default=default, metadata=meta)
 
 
-class ConfigValueError(ValueError):
-    """A bad settings value: `owner.field=value` and what is allowed, on one line."""
+class UsageError(ValueError):
+    """A bad setting, as one line: `key=value why; allowed: ...`."""
+
+    def __init__(self, key: str, value: Any, reason: str, allowed: Any = None) -> None:
+        text = f"{key}={'null' if value is None else value} {reason}"
+        if allowed is not None:
+            items = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
+            text += f"; allowed: {', '.join(str(a) for a in items)}"
+        super().__init__(text)
+        self.key, self.value, self.reason, self.allowed = key, value, reason, allowed
+
+
+class ConfigValueError(UsageError):
+    """A bad field of a settings dataclass (`GRPOConfig.lr=...`); carries `owner` and `field`, so a
+    command line can name its own key for it (`algo.lr`)."""
 
     def __init__(
         self, owner: str, field: str, value: Any, reason: str, allowed: Any = None
     ) -> None:
-        self.owner, self.field, self.value, self.reason, self.allowed = (
-            owner,
-            field,
-            value,
-            reason,
-            allowed,
-        )
-        text = f"{owner}.{field}={value!r} {reason}"
-        if allowed is not None:
-            text += f"; allowed: {', '.join(str(a) for a in allowed)}"
-        super().__init__(text)
+        super().__init__(f"{owner}.{field}", repr(value), reason, allowed)
+        self.owner, self.field, self.value = owner, field, value
 
 
 def first_line(message: Any, with_type: bool = False) -> str:
@@ -207,12 +211,6 @@ def field_names(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init]
 
 
-def unknown_keys(cls: type, keys: Any) -> list[str]:
-    """Keys that are not init fields of `cls`."""
-    known = set(field_names(cls))
-    return [k for k in keys if k not in known]
-
-
 def nearest(key: str, candidates: Any, n: int = 3) -> list[str]:
     """Up to n candidates closest to `key` (difflib), for 'did you mean' hints."""
     import difflib
@@ -220,15 +218,3 @@ def nearest(key: str, candidates: Any, n: int = 3) -> list[str]:
     pool = list(candidates)
     found = difflib.get_close_matches(key, pool, n=n, cutoff=0.5)
     return found or pool[:n]
-
-
-class UsageError(ValueError):
-    """A bad command-line value, as one line: key=value, why, and the allowed values."""
-
-    def __init__(self, key: str, value: Any, reason: str, allowed: Any = None) -> None:
-        text = f"{key}={'null' if value is None else value} {reason}"
-        if allowed is not None:
-            items = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
-            text += f"; allowed: {', '.join(str(a) for a in items)}"
-        super().__init__(text)
-        self.key, self.value, self.allowed = key, value, allowed

@@ -15,17 +15,18 @@ from __future__ import annotations
 import dataclasses
 import enum
 import pathlib
+import sys
 import typing
 from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING
 
 from simrl.algos.registry import available_algos, get_algo
-from simrl.files import claim_dir
+from simrl.config.resolvers import register_resolvers
 from simrl.nn import CoreConfig
-from simrl.nn.compute import ComputeConfig, usable_cpus
+from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig
 from simrl.sim.config import EnvConfig
 from simrl.sim.start_states import CurriculumConfig
@@ -98,47 +99,31 @@ def integral_keys(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_node(
-    name: str, cls: type, extra: list[tuple[str, Any, Any]], exclude: tuple[str, ...] = ()
+    name: str,
+    cls: type,
+    extra: list[tuple[str, Any, Any]],
+    exclude: tuple[str, ...] = (),
+    tail: list[tuple[str, Any, Any]] | None = None,
 ) -> type:
-    """A flat dataclass with `extra` fields first, then the fields of `cls` (types OmegaConf-safe).
+    """A flat dataclass: `extra` fields, the fields of `cls` (types OmegaConf-safe), then `tail`.
 
     Not a subclass: the owner's `__post_init__` must not run on Hydra's partial nodes.
     """
     taken = {e[0] for e in extra}
     own = [f for f in node_fields(cls, exclude) if f[0] not in taken]
-    node = make_dataclass(name, [*extra, *own])
+    node = make_dataclass(name, [*extra, *own, *(tail or [])])
     node.__doc__ = f"Hydra node for {cls.__module__}.{cls.__qualname__} (+ {sorted(taken)})."
     return node
 
 
 def algo_node(algo: str) -> type:
-    """Schema node of algorithm `algo`: its config dataclass plus `name`."""
-    spec = get_algo(algo)
-    module = __import__(spec.config_cls.__module__, fromlist=["TRL_ALIASES"])
-    names = {f.name for f in dataclasses.fields(spec.config_cls)}
-    aliases = [  # other libraries' names of the same settings (TRL's GRPOConfig): null = unused
-        (alias, Any, field(default=None))
-        for alias in getattr(module, "TRL_ALIASES", {})
-        if alias not in names
-    ]
-    return (
-        make_node(
-            f"{spec.config_cls.__name__}Node",
-            spec.config_cls,
-            [("name", str, field(default=algo))],
-        )
-        if not aliases
-        else make_dataclass(
-            f"{spec.config_cls.__name__}Node",
-            [
-                (f.name, f.type, f)
-                for f in dataclasses.fields(
-                    make_node("_Base", spec.config_cls, [("name", str, field(default=algo))])
-                )
-            ]
-            + aliases,
-        )
-    )
+    """Schema node of algorithm `algo`: `name`, its config's fields, and other libraries' names
+    of the same settings (TRL's GRPOConfig; null = unused)."""
+    cls = get_algo(algo).config_cls
+    names = {f.name for f in dataclasses.fields(cls)}
+    aliases = getattr(sys.modules[cls.__module__], "TRL_ALIASES", {})
+    tail = [(a, Any, field(default=None)) for a in aliases if a not in names]
+    return make_node(f"{cls.__name__}Node", cls, [("name", str, field(default=algo))], tail=tail)
 
 
 EnvNode = make_node(
@@ -183,26 +168,9 @@ TrainConfig = make_node(
 )
 
 
-_RESOLVERS = {
-    # `${simrl.slug:${env.id}}` -> a file-name-safe id (simrl/Push-v0 -> simrl_Push-v0)
-    "simrl.slug": lambda value: str(value).replace("/", "_").replace(" ", "_"),
-    # `${simrl.cpus:}` -> usable cores (launcher defaults)
-    "simrl.cpus": usable_cpus,
-}
-# `${simrl.new_dir:outputs/...}` -> a directory created for this run alone (`claim_dir`); cached
-# per config like Hydra's `${now:}`, so every later read of the key (and a sweep's jobs, which
-# copy the resolver cache) sees the same directory
-_CACHED_RESOLVERS = {"simrl.new_dir": lambda path: str(claim_dir(path))}
-
-
 def register() -> None:
-    """Store the schemas in Hydra's ConfigStore and register resolvers (idempotent)."""
-    for name, fn in _RESOLVERS.items():
-        if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, fn)
-    for name, fn in _CACHED_RESOLVERS.items():
-        if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, fn, use_cache=True)
+    """Store the schemas in Hydra's ConfigStore and register conf/'s resolvers (idempotent)."""
+    register_resolvers()
     cs = ConfigStore.instance()
     # Stored without a group (referenced as `/train_schema`, `/grpo_schema`, ...) so they do not
     # show up as config groups in --help.
