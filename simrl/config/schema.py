@@ -13,12 +13,10 @@ builds the owners, before any work starts.
 from __future__ import annotations
 
 import dataclasses
-import enum
-import pathlib
 import sys
 import typing
 from dataclasses import dataclass, field, make_dataclass
-from typing import Any, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -38,38 +36,14 @@ COMPUTE_FIELDS_IN_PRECISION = {
     "fp8_emulate": "emulate",
 }
 
-_SCALARS = (int, float, bool, str, bytes, pathlib.Path)
 # Integer keys that also take a whole float (`total_env_steps=1e6`, the RL Zoo's habit): OmegaConf
 # refuses a float for an int node, so they are untyped here and `integral_keys` converts them
 # before validation (which still requires an integer).
 INTEGRAL_KEYS = ("total_env_steps",)
 
 
-def _omegaconf_type(tp: Any) -> Any:
-    """The closest annotation OmegaConf can type-check (unsupported types become Any)."""
-    if tp in _SCALARS or tp is Any:
-        return tp
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Literal:
-        kinds = {type(a) for a in args}
-        return kinds.pop() if len(kinds) == 1 and kinds <= set(_SCALARS) else Any
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1 and len(args) == 2:
-            inner = _omegaconf_type(rest[0])
-            return Any if inner is Any else Optional[inner]  # noqa: UP045 (OmegaConf wants it)
-        return Any
-    if origin in (list, tuple) or tp in (list, tuple):
-        return list[Any]
-    if origin is dict or tp is dict:
-        return dict[str, Any]
-    return Any
-
-
 def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
-    """(name, OmegaConf type, dataclass field) for each init field of dataclass `cls`."""
+    """(name, type, dataclass field) for each init field of dataclass `cls`."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
@@ -81,7 +55,7 @@ def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> list[tuple[str, Any
             default = field(default_factory=f.default_factory)
         else:
             default = field(default=MISSING)
-        tp = Any if f.name in INTEGRAL_KEYS else _omegaconf_type(hints.get(f.name, Any))
+        tp = Any if f.name in INTEGRAL_KEYS else hints.get(f.name, Any)
         out.append((f.name, tp, default))
     return out
 
