@@ -143,11 +143,9 @@ def check_resume(built: TrainSpec, spaces: tuple[Any, Any]) -> None:
 def check_checkpoint(path: Any, app: str) -> dict[str, Any]:
     """`checkpoint=` of simrl-eval / simrl-export: given, existing, and a readable simrl
     checkpoint (read with weights_only: no code runs); returns its payload."""
-    from omegaconf import MISSING
-
     from simrl.runs.checkpoint import load_checkpoint
 
-    if path is None or path == MISSING:
+    if path is None or path == "???":  # "???": a required key left unset (OmegaConf's MISSING)
         raise ConfigError("checkpoint", "???", f"is required: {app} checkpoint=RUN_DIR_OR_FILE")
     if not str(path).strip():
         raise ConfigError("checkpoint", "''", "is empty; give a run directory or a .pt file")
