@@ -42,6 +42,8 @@ def one_line(exc: BaseException, overrides: list[str] | None = None) -> str:
             if keys:
                 near = nearest(leaf, keys)
                 text += f"; nearest: {', '.join(f'{parent}.{k}' if parent else k for k in near)}"
+            elif parent == "env.options":  # env=gym: no declared options, gymnasium.make's kwargs
+                text += f" (a gymnasium.make keyword of env.id is added with +{key}=VALUE)"
             return text
         kind = getattr(cause, "ref_type", None) or getattr(cause, "object_type", None)
         return f"{key}={_show(value)}: {_omegaconf_reason(cause, kind)}"

@@ -134,6 +134,11 @@ def test_bad_key_and_env_id_name_the_allowed_values():
     assert text.startswith("env.id=Nope-v0 is not a known env; allowed: ")
     assert "Reacher-v5" in text and "Ant-v5" in text
     assert _error("seed=[1").startswith("cannot parse override 'seed=[1'")
+    # env=gym declares no options: the error says how to pass a gymnasium.make keyword
+    assert _error("env=gym", "env.id=Hopper-v5", "env.options.ctrl_cost_weight=0.1") == (
+        "env.options.ctrl_cost_weight=0.1: no such key (a gymnasium.make keyword of env.id is "
+        "added with +env.options.ctrl_cost_weight=VALUE)"
+    )
 
 
 def test_sweep_checks_every_point_and_names_runs_by_swept_keys():
