@@ -28,10 +28,15 @@ groups always starts from the task's own resets. Candidates come from
   `goal_steps` K > 0 (goal tasks) a group from the task's resets gets its goal moved j / (K + 1)
   of the way from the object to the task's goal; with `arm_steps` K > 0 (tasks with an arm and an
   object) its arm's grip point moved j / (K + 1) of the way toward a point just above the object,
-  at rest there (j drawn uniformly from 0..K per group and setting; 0 leaves that part of the
-  reset as it is). They are the task's own configurations made easier; like a reset start, a
-  variant is kept (with its goal and arm) only when a row of its group succeeded, so untried
-  candidates never crowd the archive.
+  at rest there (j drawn per group and setting; 0 leaves that part of the reset as it is). They
+  are the task's own configurations made easier; like a reset start, a variant is kept (with its
+  goal and arm) only when a row of its group succeeded, so untried candidates never crowd the
+  archive. `variant_levels` says how j is drawn: `uniform` over 0..K, or `adaptive`: j = 0 (the
+  reset itself) keeps its uniform share 1 / (K + 1) and the levels 1..K share the rest by the
+  archive's weight on each level's own success rate (counts over the groups started at that
+  level, faded like a candidate's), so groups start at the level of intermediate difficulty and
+  move back toward the reset as the nearer levels are learned (a reverse curriculum over the
+  task's own configurations, with no demonstrations).
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -52,10 +57,17 @@ from typing import Any
 
 import numpy as np
 
-from simrl.sim.start_states import CurriculumConfig, StartBank, StartStates, _flatten, _unflatten
+from simrl.sim.start_states import (
+    CurriculumConfig,
+    StartBank,
+    StartStates,
+    _flatten,
+    _unflatten,
+)
 
 SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer", "arm")
 P_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the logged histogram of success rates
+VARIANTS = ("goal", "arm")  # the kinds of reset variants (columns of `pending_level`)
 
 
 # ------------------------------------------------------------------------- snapshot trees
@@ -231,6 +243,7 @@ class AdaptiveStarts(StartStates):
         hindsight_move: float = 0.05,
         goal_steps: int = 0,
         arm_steps: int = 0,
+        variant_levels: str = "uniform",
     ) -> None:
         env_id = None if demos is None else demos.env_id
         self.bank = Archive(env_id, None if demos is None else demos.options)
@@ -247,6 +260,14 @@ class AdaptiveStarts(StartStates):
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
         self.arm_steps = int(arm_steps)
+        self.variant_levels = str(variant_levels)
+        # per kind of variant and level j: faded success count, episode count, groups started
+        self.level_stats = {
+            kind: np.zeros((3, steps + 1))
+            for kind, steps in zip(VARIANTS, (self.goal_steps, self.arm_steps), strict=True)
+        }
+        self.pending_level = np.zeros((0, 2), np.int64)  # (goal j, arm j) of groups in flight
+        self.next_level = np.zeros((0, 2), np.int64)  # levels drawn for the groups about to start
         self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
         self.start_ach: np.ndarray | None = None  # ... and their achieved goals at the start
         self.trail = Rows()  # snapshots along tracked episodes in flight
@@ -275,6 +296,7 @@ class AdaptiveStarts(StartStates):
             hindsight_move=cfg.hindsight_move,
             goal_steps=cfg.goal_steps,
             arm_steps=cfg.arm_steps,
+            variant_levels=cfg.variant_levels,
         )
 
     def _new_uids(self, n: int) -> np.ndarray:
@@ -287,6 +309,7 @@ class AdaptiveStarts(StartStates):
         self.reset_eps = self.reset_succ = 0  # episodes from the task's own resets
         self.variant_eps = self.variant_succ = 0  # episodes from nearer-goal / nearer-arm resets
         self.archive_eps = self.archive_succ = 0  # episodes from archive states
+        self.level_drawn = np.zeros((2, 2))  # per kind: sum of j / K over groups, groups
         self.added = np.zeros(len(SOURCES), np.int64)
 
     # ------------------------------------------------------------------ weights
@@ -331,6 +354,9 @@ class AdaptiveStarts(StartStates):
             if old is None:
                 old = np.zeros((self.pending.n, achieved.shape[1]))
             self.pending_achieved = np.concatenate([old, achieved])
+        levels = self.next_level if len(self.next_level) == k else np.zeros((k, 2), np.int64)
+        self.pending_level = np.concatenate([self.pending_level, levels])
+        self.next_level = np.zeros((0, 2), np.int64)
         uids = self._new_uids(k)
         self.pending.add(snap, k)
         self.pending_uid = np.concatenate([self.pending_uid, uids])
@@ -352,6 +378,7 @@ class AdaptiveStarts(StartStates):
             self.pending.keep(keep)
             self.pending_uid = self.pending_uid[keep]
             self.pending_row = self.pending_row[keep]
+            self.pending_level = self.pending_level[keep]
             if self.pending_achieved is not None:
                 self.pending_achieved = self.pending_achieved[keep]
             if self.pending_arm is not None:
@@ -416,6 +443,7 @@ class AdaptiveStarts(StartStates):
             start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
             arm = None if self.pending_arm is None else _moved(self.pending_arm[pend[:1]])
             goal = None if self.pending_goal is None else _moved(self.pending_goal[pend[:1]])
+            self._count_levels(self.pending_level[pend[0]], k, m)
             self._drop_pending(self.pending_uid != uid)
             if arm is None and goal is None:
                 self.reset_eps += m
@@ -484,9 +512,9 @@ class AdaptiveStarts(StartStates):
         self, rng: np.random.Generator, grip: np.ndarray, above: np.ndarray
     ) -> np.ndarray:
         """Grip points (k, 3) for k groups about to start from the task's resets: moved j / (K + 1)
-        of the way from `grip` to `above` (K = `arm_steps`, j uniform in 0..K); NaN rows (j = 0):
-        the reset's arm as it is."""
-        return _nearer(rng, self.arm_steps, grip, above)
+        of the way from `grip` to `above` (K = `arm_steps`, j drawn by `variant_levels`); NaN
+        rows (j = 0): the reset's arm as it is."""
+        return self._variants(rng, "arm", grip, above)
 
     def goal_starts(
         self, rng: np.random.Generator, achieved: np.ndarray, desired: np.ndarray
@@ -494,7 +522,46 @@ class AdaptiveStarts(StartStates):
         """Goals (k, goal_dim) for k groups about to start from the task's resets: moved
         j / (K + 1) of the way from the object (`achieved`) to the task's goal (`desired`),
         K = `goal_steps`; NaN rows (j = 0): the task's goal."""
-        return _nearer(rng, self.goal_steps, achieved, desired)
+        return self._variants(rng, "goal", achieved, desired)
+
+    def level_probs(self, kind: str) -> np.ndarray:
+        """Chance of each level j = 0..K of a `kind` variant (see the module docstring)."""
+        steps = self.level_stats[kind].shape[1] - 1
+        if self.variant_levels == "uniform" or steps == 0:
+            return np.full(steps + 1, 1.0 / (steps + 1))
+        succ, trials, visits = self.level_stats[kind][:, 1:]
+        p = (succ + self.prior) / (trials + 2 * self.prior)
+        w = (4.0 * p * (1.0 - p)) ** self.sharpness + self.explore / np.sqrt(1.0 + visits)
+        return np.concatenate([[1.0 / (steps + 1)], steps / (steps + 1) * w / w.sum()])
+
+    def _variants(
+        self, rng: np.random.Generator, kind: str, start: np.ndarray, end: np.ndarray
+    ) -> np.ndarray:
+        """Points j / (K + 1) of the way from `start` to `end` (rows), j drawn per row; NaN rows
+        where j = 0. The levels are kept for the groups' `track_resets`."""
+        steps = self.level_stats[kind].shape[1] - 1
+        if self.variant_levels == "uniform":
+            j = rng.integers(0, steps + 1, size=len(start))
+        else:
+            j = rng.choice(steps + 1, size=len(start), p=self.level_probs(kind))
+        col = VARIANTS.index(kind)
+        if len(self.next_level) != len(j):
+            self.next_level = np.zeros((len(j), 2), np.int64)
+        self.next_level[:, col] = j
+        self.level_drawn[col] += (float(j.sum()) / max(steps, 1), len(j))
+        start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+        out = start + (j / (steps + 1))[:, None] * (end - start)
+        out[j == 0] = np.nan
+        return out
+
+    def _count_levels(self, levels: np.ndarray, k: int, m: int) -> None:
+        """A group started at variant levels `levels` (goal j, arm j) ended with k of m solved."""
+        for kind, j in zip(VARIANTS, levels, strict=True):
+            stats = self.level_stats[kind]
+            if stats.shape[1] > 1:
+                stats[:, j] += (k, m, 1)
+                if stats[1, j] > self.memory:  # fade old evidence, as for a candidate
+                    stats[:2, j] *= self.memory / stats[1, j]
 
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
@@ -538,6 +605,15 @@ class AdaptiveStarts(StartStates):
         out["curriculum/archive_success"] = (
             self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
         )
+        for col, kind in enumerate(VARIANTS):  # variants: mean level drawn (j / K), p per level
+            stats = self.level_stats[kind]
+            if stats.shape[1] > 1:
+                total, n = self.level_drawn[col]
+                out[f"curriculum/{kind}_level"] = total / n if n else float("nan")
+                if stats.shape[1] <= 9:
+                    p = (stats[0] + self.prior) / (stats[1] + 2 * self.prior)
+                    for j, pj in enumerate(p):
+                        out[f"curriculum/{kind}_p{j}"] = float(pj)
         self._clear_stats()
         return out
 
@@ -563,6 +639,10 @@ class AdaptiveStarts(StartStates):
             "pending_arm": _or_empty(self.pending_arm),
             "pending_goal": _or_empty(self.pending_goal),
             "variant_stats": np.array([self.variant_eps, self.variant_succ], np.int64),
+            "pending_level": self.pending_level.copy(),
+            "level_stats_goal": self.level_stats["goal"].copy(),
+            "level_stats_arm": self.level_stats["arm"].copy(),
+            "level_drawn": self.level_drawn.copy(),
             "goal": _or_empty(b.goal),
             "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
@@ -608,6 +688,15 @@ class AdaptiveStarts(StartStates):
         self.pending_arm = _or_none(state.get("pending_arm", np.zeros((0, 0))))
         self.pending_goal = _or_none(state.get("pending_goal", np.zeros((0, 0))))
         self.variant_eps, self.variant_succ = (int(x) for x in state.get("variant_stats", (0, 0)))
+        n_pending = len(self.pending_uid)  # states saved before variant levels: all level 0
+        self.pending_level = np.asarray(
+            state.get("pending_level", np.zeros((n_pending, 2))), np.int64
+        ).copy()
+        for kind in VARIANTS:
+            saved = state.get(f"level_stats_{kind}")
+            if saved is not None and np.shape(saved) == self.level_stats[kind].shape:
+                self.level_stats[kind] = np.asarray(saved, np.float64).copy()
+        self.level_drawn = np.asarray(state.get("level_drawn", np.zeros((2, 2))), np.float64).copy()
         b.goal = _or_none(state["goal"])
         b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()
@@ -620,16 +709,6 @@ class AdaptiveStarts(StartStates):
         added = np.zeros(len(SOURCES), np.int64)  # states saved before a source was added
         added[: len(stats) - 8] = stats[8:]
         self.added = added
-
-
-def _nearer(rng: np.random.Generator, steps: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Points j / (steps + 1) of the way from `start` to `end` (rows), j uniform in 0..steps;
-    NaN rows where j = 0 (not moved)."""
-    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
-    j = rng.integers(0, steps + 1, size=len(start))
-    out = start + (j / (steps + 1))[:, None] * (end - start)
-    out[j == 0] = np.nan
-    return out
 
 
 def _moved(row: np.ndarray) -> np.ndarray | None:

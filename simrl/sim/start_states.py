@@ -44,6 +44,7 @@ from simrl.files import atomic_write_bytes
 
 BANK_FORMAT = "simrl.start_bank/1"
 CURRICULA = ("none", "bank", "reverse_demo", "adaptive")
+VARIANT_LEVELS = ("uniform", "adaptive")  # adaptive: how a reset variant's level j is drawn
 MAX_DEMOS = 4096  # scripted demonstrations recorded at most (one env row each)
 
 
@@ -79,6 +80,9 @@ class CurriculumConfig:
     hindsight_move: float = limit(0.05, ge=0.0)  # adaptive: how far the object must have moved
     goal_steps: int = limit(0, ge=0, le=64)  # adaptive: goal tasks: reset variants, nearer goals
     arm_steps: int = limit(0, ge=0, le=64)  # adaptive: arm tasks: reset variants, arm nearer
+    # adaptive: how a reset variant's level j is drawn: uniform in 0..K, or adaptive (j = 0 keeps
+    # its uniform share; levels 1..K by the weight of their own success rate)
+    variant_levels: str = limit("uniform", choices=VARIANT_LEVELS)
 
     def __post_init__(self) -> None:
         self.validate()

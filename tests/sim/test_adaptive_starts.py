@@ -432,6 +432,43 @@ def test_nearer_arm_starts_move_the_grip_toward_the_object_and_are_kept_when_sol
     np.testing.assert_allclose(obs[:, 17:20], np.repeat(cube[[g]], 16, axis=0), atol=1e-12)
 
 
+def test_adaptive_variant_levels_start_where_success_is_intermediate():
+    """`variant_levels=adaptive`, K = 4 arm levels with known success rates 0, 0, 0.02, 0.5, 1
+    (j = 0 is the reset itself): after a warm-up most variant groups start at the level of
+    p = 0.5, the reset itself keeps its uniform share 1 / (K + 1) (binomial tolerance, 4 sigma),
+    and the levels' success rates are estimated from their own groups. `uniform` draws every
+    level alike."""
+    rates = np.array([0.0, 0.0, 0.02, 0.5, 1.0])
+    far, near = np.zeros((1, 3)), np.ones((1, 3))
+    counts = {}
+    for mode in ("adaptive", "uniform"):
+        starts = AdaptiveStarts(None, reset_frac=1.0, trail_every=0, arm_steps=4,
+                                variant_levels=mode)  # fmt: skip
+        rng, outcomes = np.random.default_rng(0), np.random.default_rng(1)
+        drawn = []
+        for it in range(300):
+            n = 16
+            arm = starts.arm_starts(rng, np.repeat(far, n, 0), np.repeat(near, n, 0))
+            j = np.where(np.isfinite(arm[:, 0]), np.rint(arm[:, 0] * 5), 0).astype(int)
+            snap = {"elapsed": np.zeros(n, np.int64), "obs": np.zeros((n, 1))}
+            uids = starts.track_resets(np.arange(n) * 4, snap, arm=arm)
+            np.testing.assert_array_equal(starts.pending_level[-n:, 1], j)
+            success = outcomes.uniform(size=(n, 4)) < rates[j][:, None]
+            starts.report(np.repeat(uids, 4), success.ravel(), env_rows=np.arange(4 * n))
+            if it >= 100:
+                drawn.append(j)
+        counts[mode] = np.bincount(np.concatenate(drawn), minlength=5) / (200 * 16)
+    total = 200 * 16
+    for share in (counts["adaptive"][0], *counts["uniform"]):
+        assert abs(share - 0.2) < 4 * np.sqrt(0.2 * 0.8 / total)
+    assert counts["adaptive"][3] > 0.5  # uniform: 0.2
+    p = (starts.level_stats["arm"][0] + 0.5) / (starts.level_stats["arm"][1] + 1.0)
+    assert abs(p[3] - 0.5) < 0.2 and p[4] > 0.9 and p[1] < 0.05  # uniform's own estimates
+    assert starts.metrics()["curriculum/arm_level"] == pytest.approx(
+        np.arange(5) @ counts["uniform"] / 4, abs=0.05
+    )
+
+
 def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
     cfg = EnvConfig(
         id="simrl/Reach-v0",  # an arm, but no object to approach
@@ -441,8 +478,8 @@ def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
         make_training_env(cfg, num_groups=1, group_size=2, seed=0, autoreset_mode="disabled")
 
 
-@pytest.mark.parametrize("steps", [0, 2])
-def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps):
+@pytest.mark.parametrize(("steps", "levels"), [(0, "uniform"), (2, "uniform"), (2, "adaptive")])
+def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, levels):
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
     into a fresh trainer, two more give the same weights and archive as four straight (also
     with nearer-goal and nearer-arm reset variants in flight)."""
@@ -457,7 +494,12 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps):
         id=PUSH,
         options={"reward": "sparse"},
         curriculum=CurriculumConfig(
-            name="adaptive", demos=2, reset_frac=0.5, arm_steps=steps, goal_steps=steps
+            name="adaptive",
+            demos=2,
+            reset_frac=0.5,
+            arm_steps=steps,
+            goal_steps=steps,
+            variant_levels=levels,
         ),
     )
     algo = GRPOConfig(num_groups=4, group_size=2, minibatch_size=256, epochs=1)
@@ -483,3 +525,5 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps):
     sa, sb = straight.env.start_states, resumed.env.start_states
     np.testing.assert_array_equal(sa.bank.uid, sb.bank.uid)
     np.testing.assert_array_equal(sa.bank.succ, sb.bank.succ)
+    for kind in ("goal", "arm"):
+        np.testing.assert_array_equal(sa.level_stats[kind], sb.level_stats[kind])
