@@ -20,8 +20,8 @@ import yaml
 from simrl.bench.figures import MEMORY_KEYS, aggregate, goals, load_record, ratios, robust
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
-from simrl.config.fields import first_line
 from simrl.files import atomic_write_text
+from simrl.messages import first_line
 from simrl.results.format import fmt
 from simrl.runs.plain import to_plain
 from simrl.runs.spec import TrainSpec

@@ -45,7 +45,7 @@ class _Watched:
 def check_scripted_task(env_id: str | None, domain_randomization: bool, reward: str | None) -> None:
     """One line (UsageError) for a task without a scripted controller, domain randomization on
     a task without it, or a reward the task does not have (env_id None: every scripted task)."""
-    from simrl.config.fields import UsageError
+    from simrl.messages import UsageError
     from simrl.sim.tasks.scripted import POLICIES
 
     if env_id is not None and env_id not in POLICIES:

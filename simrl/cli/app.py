@@ -38,7 +38,7 @@ FIXED_CONFIG_FLAGS = ("--config-path", "-cp", "--config-name", "-cn")
 
 def fail(app: str, message: Any, code: int = USAGE_ERROR) -> None:
     """Print `app: error: message` (first line only) to stderr and exit with `code`."""
-    from simrl.config.fields import first_line
+    from simrl.messages import first_line
 
     text = " ".join(first_line(message).split()) or type(message).__name__
     print(f"{app}: error: {text}", file=sys.stderr, flush=True)

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from simrl.config.fields import UsageError as ConfigError
+from simrl.messages import UsageError as ConfigError
 from simrl.results.sweep_report import load_groups, print_table, write_report_files
 
 APP = "simrl-report"

@@ -15,7 +15,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from simrl.config.fields import UsageError as ConfigError
+from simrl.messages import UsageError as ConfigError
 
 KEYS = ("dir", "out", "plots", "mode", "target", "rewrite")
 MODES = ("sweep", "compare", "robust")

@@ -14,7 +14,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from simrl.config.fields import UsageError as ConfigError
+from simrl.messages import UsageError as ConfigError
 from simrl.runs.ownership import RunDirLock, run_files
 
 NEW_DIR = "${simrl.new_dir:"

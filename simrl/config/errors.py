@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from simrl.config.build import ConfigError, render
-from simrl.config.fields import ConfigValueError, first_line, nearest
+from simrl.config.fields import ConfigValueError
+from simrl.messages import first_line, nearest
 
 
 def _show(value: Any) -> str:

@@ -1,27 +1,23 @@
 """One validation layer for every settings dataclass, derived from its fields.
 
-Every field of a settings dataclass (`GRPOConfig`, `PPOConfig`, `CoreConfig`, `RunConfig`, ...) is
-checked against its annotation: integers are integers (not bools), numbers are finite numbers,
-flags are bools, strings are strings, `X | None` admits None, nested dataclasses are checked
-recursively. Ranges and choices come from the field itself:
-
-    gamma: float = limit(0.99, ge=0.0, le=1.0)
-    advantage: str = limit("rtg", choices=ADVANTAGES)
-
-so a new field is covered by construction (at least its type and finiteness) and a limit is
-stated once, next to its default. `check_fields(obj)` raises `ConfigValueError`, a one-line
-`ValueError` that also carries the field name, the value and the allowed values, so a command
-line can name its own key for the field.
+Each field is checked against its annotation (integers not bools, finite numbers, bools, strings,
+`X | None`, nested dataclasses) and the limits stated once, next to its default:
+`gamma: float = limit(0.99, ge=0.0, le=1.0)`, `advantage: str = limit("rtg", choices=ADVANTAGES)`.
+Errors are `ConfigValueError`: one line, carrying the field, the value and the allowed values, so
+a command line can name its own key for the field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 import types
 import typing
 from dataclasses import dataclass
 from typing import Any
+
+from simrl.messages import UsageError
 
 _NO_DEFAULT: Any = dataclasses.MISSING
 # Upper bounds of fields that declare none: integers fit int32 (what numpy/torch indices and most
@@ -29,6 +25,13 @@ _NO_DEFAULT: Any = dataclasses.MISSING
 INT_CAP = 2**31 - 1
 FLOAT_CAP = 1e9
 MAX_ROWS = 65536  # simulations (rows) one env may hold: rollouts, groups, evaluation episodes
+_KINDS: dict[Any, tuple[Any, str]] = {  # annotation -> (the types it takes, the reason if not)
+    bool: (bool, "must be true or false"),
+    str: (str, "must be a string"),
+    list: ((list, tuple), "must be a list"),
+    tuple: ((list, tuple), "must be a list"),
+    dict: (dict, "must be a mapping of key: value"),
+}
 
 
 @dataclass(frozen=True)
@@ -44,35 +47,13 @@ class Limits:
     what: str | None = None  # noun for choice errors: "is not <what>"
 
 
-def limit(
-    default: Any = _NO_DEFAULT,
-    *,
-    default_factory: Any = _NO_DEFAULT,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-    lt: float | None = None,
-    choices: tuple[Any, ...] | None = None,
-    text: str | None = None,
-    what: str | None = None,
-) -> Any:
-    """A dataclass field with a default and its limits (see the module docstring)."""
-    meta = {"limits": Limits(ge, gt, le, lt, tuple(choices) if choices else None, text, what)}
+def limit(default: Any = _NO_DEFAULT, *, default_factory: Any = _NO_DEFAULT, **limits: Any) -> Any:
+    """A dataclass field with a default and its `Limits` (ge, gt, le, lt, choices, text, what)."""
+    limits["choices"] = tuple(limits["choices"]) if limits.get("choices") else None
+    meta = {"limits": Limits(**limits)}
     if default_factory is not _NO_DEFAULT:
         return dataclasses.field(default_factory=default_factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
-
-
-class UsageError(ValueError):
-    """A bad setting, as one line: `key=value why; allowed: ...`."""
-
-    def __init__(self, key: str, value: Any, reason: str, allowed: Any = None) -> None:
-        text = f"{key}={'null' if value is None else value} {reason}"
-        if allowed is not None:
-            items = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
-            text += f"; allowed: {', '.join(str(a) for a in items)}"
-        super().__init__(text)
-        self.key, self.value, self.reason, self.allowed = key, value, reason, allowed
 
 
 class ConfigValueError(UsageError):
@@ -86,60 +67,28 @@ class ConfigValueError(UsageError):
         self.owner, self.field, self.value = owner, field, value
 
 
-def first_line(message: Any, with_type: bool = False) -> str:
-    """The first non-empty line of a message or exception (stripped), for one-line errors;
-    `with_type` prefixes an exception's class name (`ValueError: ...`)."""
-    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
-    text = lines[0] if lines else ""
-    if isinstance(message, BaseException) and (with_type or not text):
-        return f"{type(message).__name__}: {text}".rstrip(": ")
-    return text
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _num(x: float) -> str:
-    return repr(x) if isinstance(x, float) else str(x)
-
-
 def _range_text(kind: str, lim: Limits) -> str | None:
     """'an integer >= 1', 'a number in [0.0, 1.0]', ... or None when there is no range."""
-    lo = (">=", lim.ge) if lim.ge is not None else (">", lim.gt) if lim.gt is not None else None
-    hi = ("<=", lim.le) if lim.le is not None else ("<", lim.lt) if lim.lt is not None else None
-    if lo and hi:
-        left = "[" if lo[0] == ">=" else "("
-        right = "]" if hi[0] == "<=" else ")"
-        return f"{kind} in {left}{_num(lo[1])}, {_num(hi[1])}{right}"
-    if lo:
-        return f"{kind} {lo[0]} {_num(lo[1])}"
-    if hi:
-        return f"{kind} {hi[0]} {_num(hi[1])}"
-    return None
+    lo = ("[", ">=", lim.ge) if lim.ge is not None else ("(", ">", lim.gt)
+    hi = ("]", "<=", lim.le) if lim.le is not None else (")", "<", lim.lt)
+    if lo[2] is not None and hi[2] is not None:
+        return f"{kind} in {lo[0]}{lo[2]}, {hi[2]}{hi[0]}"
+    bound = lo if lo[2] is not None else hi
+    return f"{kind} {bound[1]} {bound[2]}" if bound[2] is not None else None
 
 
 def _in_range(value: float, lim: Limits) -> bool:
-    return not (
-        (lim.ge is not None and value < lim.ge)
-        or (lim.gt is not None and value <= lim.gt)
-        or (lim.le is not None and value > lim.le)
-        or (lim.lt is not None and value >= lim.lt)
-    )
+    """Whether `value` is within every bound of `lim` (its bounds are named as in `operator`)."""
+    bounds = [(getattr(lim, op), getattr(operator, op)) for op in ("ge", "gt", "le", "lt")]
+    return all(bound is None or holds(value, bound) for bound, holds in bounds)
 
 
 def _split_optional(tp: Any) -> tuple[Any, bool]:
     """(inner type, whether None is allowed) of `X | None` / `Optional[X]`."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        none_ok = len(args) < len(typing.get_args(tp))
-        return (args[0] if len(args) == 1 else Any), none_ok
-    return tp, False
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return tp, False
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    return (args[0] if len(args) == 1 else Any), len(args) < len(typing.get_args(tp))
 
 
 def check_value(owner: str, name: str, value: Any, tp: Any, lim: Limits | None) -> None:
@@ -147,74 +96,46 @@ def check_value(owner: str, name: str, value: Any, tp: Any, lim: Limits | None) 
     without a declared upper limit are capped at `INT_CAP` / `FLOAT_CAP`."""
     lim = lim or Limits()
     tp, none_ok = _split_optional(tp)
+    origin = typing.get_origin(tp) or tp
     if value is None:
-        if none_ok:
-            return
-        raise ConfigValueError(owner, name, value, "must not be null")
-    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not none_ok:
+            raise ConfigValueError(owner, name, value, "must not be null")
+    elif dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, tp):
             raise ConfigValueError(owner, name, value, f"must be a {tp.__name__}")
         check_fields(value)
-        return
-    origin = typing.get_origin(tp) or tp
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigValueError(owner, name, value, "must be true or false")
-        return
-    if tp is int:
-        kind = "an integer"
-        ok = _is_int(value)
-    elif tp is float:
-        kind = "a number"
-        ok = _is_number(value) and math.isfinite(value)
-    elif tp is str:
-        if not isinstance(value, str):
-            raise ConfigValueError(owner, name, value, "must be a string")
-        if lim.choices is not None and value not in lim.choices:
+    elif origin in _KINDS:
+        kinds, reason = _KINDS[origin]
+        if not isinstance(value, kinds):
+            raise ConfigValueError(owner, name, value, reason)
+        if origin is str and lim.choices is not None and value not in lim.choices:
             reason = f"is not {lim.what}" if lim.what else "is not one of the choices"
             raise ConfigValueError(owner, name, value, reason, lim.choices)
-        return
-    elif origin in (list, tuple):
-        if not isinstance(value, (list, tuple)):
-            raise ConfigValueError(owner, name, value, "must be a list")
-        return
-    elif origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigValueError(owner, name, value, "must be a mapping of key: value")
-        return
-    else:
-        return  # Any and other annotations: nothing to derive
-    text = lim.text or _range_text(kind, lim) or ("a finite number" if tp is float else kind)
-    if not ok or not _in_range(value, lim):
-        raise ConfigValueError(owner, name, value, f"must be {'null or ' if none_ok else ''}{text}")
-    cap = INT_CAP if tp is int else FLOAT_CAP
-    if lim.le is None and lim.lt is None and abs(value) > cap:
-        raise ConfigValueError(owner, name, value, f"must be {text} and at most {_num(cap)}")
-    if lim.choices is not None and value not in lim.choices:
-        raise ConfigValueError(owner, name, value, "is not one of the choices", lim.choices)
+    elif tp in (int, float):  # other annotations (Any, ...): nothing to derive
+        ok = isinstance(value, int if tp is int else (int, float)) and not isinstance(value, bool)
+        ok = ok and (tp is int or math.isfinite(value))
+        kind = "an integer" if tp is int else "a number"
+        text = lim.text or _range_text(kind, lim) or ("a finite number" if tp is float else kind)
+        if not ok or not _in_range(value, lim):
+            nullable = "null or " if none_ok else ""
+            raise ConfigValueError(owner, name, value, f"must be {nullable}{text}")
+        cap = INT_CAP if tp is int else FLOAT_CAP
+        if lim.le is None and lim.lt is None and abs(value) > cap:
+            raise ConfigValueError(owner, name, value, f"must be {text} and at most {cap}")
+        if lim.choices is not None and value not in lim.choices:
+            raise ConfigValueError(owner, name, value, "is not one of the choices", lim.choices)
 
 
 def check_fields(obj: Any, owner: str | None = None) -> None:
     """Check every init field of dataclass instance `obj` (see the module docstring); errors name
     the field as `<owner>.<field>` (default owner: the class name)."""
-    cls = type(obj)
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
         if f.init:
-            lim = f.metadata.get("limits")
-            value = getattr(obj, f.name)
-            check_value(owner or cls.__name__, f.name, value, hints.get(f.name, Any), lim)
+            value, lim = getattr(obj, f.name), f.metadata.get("limits")
+            check_value(owner or type(obj).__name__, f.name, value, hints.get(f.name, Any), lim)
 
 
 def field_names(cls: type) -> list[str]:
     """The init fields of dataclass `cls`, in order."""
     return [f.name for f in dataclasses.fields(cls) if f.init]
-
-
-def nearest(key: str, candidates: Any, n: int = 3) -> list[str]:
-    """Up to n candidates closest to `key` (difflib), for 'did you mean' hints."""
-    import difflib
-
-    pool = list(candidates)
-    found = difflib.get_close_matches(key, pool, n=n, cutoff=0.5)
-    return found or pool[:n]

@@ -1,13 +1,10 @@
 """Hydra structured configs: the typed schema behind `conf/` (registered with Hydra's ConfigStore).
 
-The nodes are generated from the owners' plain dataclasses (`EnvConfig`, `CoreConfig`, the algorithm
-configs from `simrl.algos.registry`, `RunConfig`), so a field added there is a config key here with
-its type and default, with no second list to keep in sync. Each node adds what only the CLI needs:
-a `name` (the group option, used in run directory names) and, for `env`, the task's default budget.
-
-Hydra checks types while composing (`seed=abc` fails); value checks (`algo.clip_low=-1`) are the
-limits declared on the owners' fields (`simrl.config.fields`), applied when `simrl.config.build.build_configs`
-builds the owners, before any work starts.
+The nodes are generated from the owners' dataclasses (`EnvConfig`, `CoreConfig`, the algorithms'
+configs, `RunConfig`), so a field added there is a config key here with its type and default. A
+node adds what only the CLI needs: `name` (the group option, in run directory names) and, for
+`env`, the task's budget. Hydra checks types while composing (`seed=abc`); values are checked
+against the owners' limits when `simrl.config.build.build_configs` builds them, before any work.
 """
 
 from __future__ import annotations
@@ -35,35 +32,33 @@ COMPUTE_FIELDS_IN_PRECISION = {
     "fp8_recipe": "recipe",
     "fp8_emulate": "emulate",
 }
-
-# Integer keys that also take a whole float (`total_env_steps=1e6`, the RL Zoo's habit): OmegaConf
-# refuses a float for an int node, so they are untyped here and `integral_keys` converts them
-# before validation (which still requires an integer).
+# Integer keys that also take a whole float (`total_env_steps=1e6`, the RL Zoo's habit): untyped
+# here (OmegaConf refuses a float for an int node), `integral_keys` converts them before validation.
 INTEGRAL_KEYS = ("total_env_steps",)
+Fields = list[tuple[str, Any, Any]]  # (name, type, dataclass field) of each field of a node
 
 
-def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]]:
-    """(name, type, dataclass field) for each init field of dataclass `cls`."""
+def aliases(cls: type) -> dict[str, tuple[str, Any]]:
+    """Other libraries' names of the settings of `cls` (its module's `TRL_ALIASES`)."""
+    return getattr(sys.modules[cls.__module__], "TRL_ALIASES", {})
+
+
+def node_fields(cls: type, exclude: tuple[str, ...] = ()) -> Fields:
+    """(name, type, dataclass field) of each init field of dataclass `cls` not in `exclude`."""
     hints = typing.get_type_hints(cls)
     out = []
     for f in dataclasses.fields(cls):
-        if not f.init or f.name in exclude:
-            continue
-        if f.default is not dataclasses.MISSING:
-            default = field(default=f.default)
-        elif f.default_factory is not dataclasses.MISSING:
-            default = field(default_factory=f.default_factory)
-        else:
-            default = field(default=MISSING)
-        tp = Any if f.name in INTEGRAL_KEYS else hints.get(f.name, Any)
-        out.append((f.name, tp, default))
+        if f.init and f.name not in exclude:
+            tp = Any if f.name in INTEGRAL_KEYS else hints.get(f.name, Any)
+            required = f.default is f.default_factory is dataclasses.MISSING
+            default = MISSING if required else f.default  # MISSING: OmegaConf's "???"
+            out.append((f.name, tp, field(default=default, default_factory=f.default_factory)))
     return out
 
 
 def integral_keys(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` (a composed config as a dict) with the INTEGRAL_KEYS, at the top and under `env`,
-    as ints where they are whole numbers (`1e6` -> 1000000); anything else is left for the
-    owners' checks to refuse."""
+    """`data` (a composed config) with the INTEGRAL_KEYS, at the top and under `env`, as ints where
+    they are whole numbers (`1e6` -> 1000000); other values are left for the owners to refuse."""
     for node in (data, data.get("env")):
         for key in INTEGRAL_KEYS:
             value = node.get(key) if isinstance(node, dict) else None
@@ -73,19 +68,12 @@ def integral_keys(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_node(
-    name: str,
-    cls: type,
-    extra: list[tuple[str, Any, Any]],
-    exclude: tuple[str, ...] = (),
-    tail: list[tuple[str, Any, Any]] | None = None,
+    name: str, cls: type, extra: Fields, exclude: tuple[str, ...] = (), tail: Fields | None = None
 ) -> type:
     """A flat dataclass: `extra` fields, the fields of `cls` (types OmegaConf-safe), then `tail`.
-
-    Not a subclass: the owner's `__post_init__` must not run on Hydra's partial nodes.
-    """
+    Not a subclass: the owner's `__post_init__` must not run on Hydra's partial nodes."""
     taken = {e[0] for e in extra}
-    own = [f for f in node_fields(cls, exclude) if f[0] not in taken]
-    node = make_dataclass(name, [*extra, *own, *(tail or [])])
+    node = make_dataclass(name, [*extra, *node_fields(cls, (*exclude, *taken)), *(tail or [])])
     node.__doc__ = f"Hydra node for {cls.__module__}.{cls.__qualname__} (+ {sorted(taken)})."
     return node
 
@@ -95,8 +83,7 @@ def algo_node(algo: str) -> type:
     of the same settings (TRL's GRPOConfig; null = unused)."""
     cls = get_algo(algo).config_cls
     names = {f.name for f in dataclasses.fields(cls)}
-    aliases = getattr(sys.modules[cls.__module__], "TRL_ALIASES", {})
-    tail = [(a, Any, field(default=None)) for a in aliases if a not in names]
+    tail = [(a, Any, field(default=None)) for a in aliases(cls) if a not in names]
     return make_node(f"{cls.__name__}Node", cls, [("name", str, field(default=algo))], tail=tail)
 
 
@@ -123,7 +110,7 @@ class PrecisionNode:
     emulate: bool = False
 
 
-def compute_fields() -> list[tuple[str, Any, Any]]:
+def compute_fields() -> Fields:
     """The top-level keys of ComputeConfig (those not set through the `precision` group)."""
     return node_fields(ComputeConfig, exclude=tuple(COMPUTE_FIELDS_IN_PRECISION))
 
@@ -146,8 +133,7 @@ def register() -> None:
     """Store the schemas in Hydra's ConfigStore and register conf/'s resolvers (idempotent)."""
     register_resolvers()
     cs = ConfigStore.instance()
-    # Stored without a group (referenced as `/train_schema`, `/grpo_schema`, ...) so they do not
-    # show up as config groups in --help.
+    # stored without a group (as `/train_schema`, `/grpo_schema`, ...): not config groups in --help
     cs.store(name="train_schema", node=TrainConfig)
     for algo in available_algos():
         try:

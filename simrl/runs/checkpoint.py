@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from simrl.config.fields import first_line
 from simrl.files import atomic_write_bytes
+from simrl.messages import first_line
 
 FORMAT_VERSION = 1
 KIND = "simrl-checkpoint"

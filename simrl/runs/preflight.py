@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simrl.config.fields import UsageError as ConfigError
-from simrl.config.fields import first_line
+from simrl.messages import UsageError as ConfigError
+from simrl.messages import first_line
 from simrl.nn import CoreConfig
 from simrl.nn.compute import ComputeConfig
 from simrl.runs.config import RunConfig

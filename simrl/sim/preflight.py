@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simrl.config.fields import first_line
+from simrl.messages import first_line
 from simrl.sim.config import EnvConfig
 
 

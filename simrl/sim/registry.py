@@ -23,7 +23,7 @@ import gymnasium as gym
 import mujoco
 from gymnasium.envs.registration import EnvSpec, load_env_creator
 
-from simrl.config.fields import first_line
+from simrl.messages import first_line
 
 if TYPE_CHECKING:
     from simrl.sim.task import Task

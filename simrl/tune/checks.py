@@ -15,8 +15,9 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from simrl.config.fields import ConfigValueError, check_value, nearest
-from simrl.config.fields import UsageError as ConfigError
+from simrl.config.fields import ConfigValueError, check_value
+from simrl.messages import UsageError as ConfigError
+from simrl.messages import nearest
 from simrl.runs.spec import TrainSpec
 
 # summary.json keys that identify or describe a run rather than measure it

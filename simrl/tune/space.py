@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from simrl.config.fields import UsageError as ConfigError
 from simrl.config.fields import check_fields, limit
+from simrl.messages import UsageError as ConfigError
 
 SAMPLERS = ("tpe", "random")
 DIRECTIONS = ("maximize", "minimize")

@@ -35,7 +35,7 @@ def run_trial(trial: Any, tune: TuneConfig, train_overrides: list[str], train: T
     try:
         summary = train(overrides, run_dir)
     except Exception as exc:
-        from simrl.config.fields import first_line
+        from simrl.messages import first_line
 
         trial.set_user_attr("error", first_line(exc))
         raise

@@ -24,8 +24,8 @@ from simrl.config.fields import (
     check_fields,
     field_names,
     limit,
-    nearest,
 )
+from simrl.messages import nearest
 
 ADVANTAGES = ("outcome", "process", "rtg", "rloo", "vine")
 SCALES = ("group", "batch", "none")
@@ -108,8 +108,7 @@ class GRPOConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GRPOConfig:
-        """Build from a mapping that may use TRL's `GRPOConfig` names (`TRL_ALIASES`); unknown
-        keys are a one-line error naming the nearest fields."""
+        """Build from a mapping that may use TRL's names (`translate_trl`, not strict)."""
         return cls(**translate_trl(values, strict=False))
 
     def for_model(self, model: Any) -> GRPOConfig:
@@ -125,6 +124,8 @@ class GRPOConfig:
 
 
 # TRL's GRPOConfig names (as in LLM GRPO) -> (simrl field, value mapping or None)
+_LOSS_TYPES = {"grpo": "sequence", "dr_grpo": "constant", "dapo": "token", "bnpo": "token"}
+_SCALE_REWARDS = {"group": "group", "batch": "batch", "none": "none", True: "group", False: "none"}
 TRL_ALIASES: dict[str, tuple[str, dict[Any, Any] | None]] = {
     "num_generations": ("group_size", None),
     "num_iterations": ("epochs", None),
@@ -132,48 +133,36 @@ TRL_ALIASES: dict[str, tuple[str, dict[Any, Any] | None]] = {
     "epsilon_high": ("clip_high", None),
     "beta": ("beta", None),
     "learning_rate": ("lr", None),
-    "loss_type": (
-        "loss_agg",
-        {"grpo": "sequence", "dr_grpo": "constant", "dapo": "token", "bnpo": "token"},
-    ),
-    "scale_rewards": (
-        "scale",
-        {"group": "group", "batch": "batch", "none": "none", True: "group", False: "none"},
-    ),
+    "loss_type": ("loss_agg", _LOSS_TYPES),
+    "scale_rewards": ("scale", _SCALE_REWARDS),
 }
 
 
 def translate_trl(values: dict[str, Any], strict: bool = True) -> dict[str, Any]:
-    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`; None means unset); an unknown
-    key is a one-line ValueError. `strict`: an alias and its simrl name both given is an error
-    (keyword arguments); otherwise (a composed config holding every field's default) the alias
-    wins over the simrl name's value."""
-    out: dict[str, Any] = {}
+    """`values` with TRL's names mapped to simrl's (`TRL_ALIASES`; an alias set to None is unset);
+    an unknown key is a one-line error. `strict` (keyword arguments): an alias given with its simrl
+    name is an error; else (a composed config, holding every default) the alias wins."""
     names = field_names(GRPOConfig)
-    if strict:
-        for key, (field, _) in TRL_ALIASES.items():
-            if key not in names and values.get(key) is not None and field in values:
-                raise ConfigValueError(
-                    "GRPOConfig", key, values[key], f"and {field} are the same setting; give one"
-                )
+    trl = {k: v for k, v in TRL_ALIASES.items() if k not in names}  # `beta` is both
+    for key, (field, _) in trl.items():
+        if strict and values.get(key) is not None and field in values:
+            reason = f"and {field} are the same setting; give one"
+            raise ConfigValueError("GRPOConfig", key, values[key], reason)
+    out: dict[str, Any] = {}
     for key, value in values.items():
-        if key in TRL_ALIASES and key not in names and value is None:
-            continue  # an alias left unset (the command line's schema lists them as null)
-        if key in TRL_ALIASES and key not in names:
-            field, mapping = TRL_ALIASES[key]
-            if mapping is not None:
-                if value not in mapping:
-                    allowed = [k for k in mapping if isinstance(k, str)]
-                    raise ConfigValueError(
-                        "GRPOConfig", key, value, "is not one of the choices", allowed
-                    )
-                value = mapping[value]
-            out[field] = value  # a set alias wins over the field's own (default) value
-        elif key in names:
+        if key in names:
             out.setdefault(key, value)
-        else:
+        elif key not in trl:
             near = ", ".join(nearest(key, [*names, *TRL_ALIASES]))
             raise ConfigValueError("GRPOConfig", key, value, f"is not a setting; nearest: {near}")
+        elif value is not None:  # None: unset (the command line's schema lists the aliases as null)
+            field, mapping = trl[key]
+            if mapping is not None and value not in mapping:
+                allowed = [k for k in mapping if isinstance(k, str)]
+                raise ConfigValueError(
+                    "GRPOConfig", key, value, "is not one of the choices", allowed
+                )
+            out[field] = value if mapping is None else mapping[value]  # wins over the field's own
     return out
 
 

@@ -33,7 +33,8 @@ from simrl.algos.grpo.advantages import compute_advantages, vine_branch_points
 from simrl.algos.grpo.config import GRPOConfig, auto_lr
 from simrl.algos.grpo.learner import GRPOLearner, auto_micro_batch
 from simrl.algos.grpo.rollout import Rollout, collect_rollout, vine_values
-from simrl.config.fields import ConfigValueError, first_line
+from simrl.config.fields import ConfigValueError
+from simrl.messages import first_line
 from simrl.nn import CoreConfig
 from simrl.nn.compute import Compute
 from simrl.nn.meters import optimizer_state_bytes, param_count

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from simrl.config.fields import nearest
+from simrl.messages import nearest
 
 ZOO_PACKAGE = "rl_zoo3"
 ZOO_FILE = ("hyperparams", "ppo.yml")
