@@ -20,6 +20,10 @@ Reward (option `reward`, default "staged"; every term is in `info["reward/<term>
   "sparse"   1.0 on solved steps, else 0.0 (also `sparse=True`).
 Success (`info["is_success"]`): d_goal < 0.05 m, d_goal = distance cube to goal (m).
 `info["distance"]` holds d_goal.
+Option `approach` ("above" or "push", default "above"): the point the arm is moved toward in the
+adaptive curriculum's reset variants (`curriculum.arm_steps`): 6 cm above the cube (the arm tasks'
+approach), or the push point (as in the staged reward) raised by 2 cm, behind the cube on the far
+side from the goal, so a variant starts in the pose a push begins from.
 Reset: grip point at rest at (0.30, 0.00, 0.20) + U(-3, 3) cm per axis; cube at rest, yaw 0,
 uniform in x [0.25, 0.45], y [-0.15, 0.15]; goal on the table (z = 0.02, the cube's centre height)
 in the same x, y range, at least 10 cm from the cube. Option `domain_randomization` (see
@@ -39,6 +43,8 @@ from simrl.sim.tasks.cube import CUBE_HALF, GOAL_GAIN, CubeTask, closeness
 
 PUSH_BEHIND = 0.04  # push point: this far behind the cube centre, away from the goal (m)
 PUSH_Z = 0.03  # grip point height of the push point (fingertips 1 cm above the table)
+APPROACHES = ("above", "push")  # option `approach`: where reset variants move the arm toward
+PUSH_APPROACH_LIFT = 0.02  # approach "push": this far above the push point (clear of the cube)
 GAIN = 5.0  # of the reach stage's 1 - tanh(GAIN * d)
 
 
@@ -53,8 +59,16 @@ class PushTask(CubeTask):
     max_episode_steps = 100
     render_camera = "overview"
 
-    def __init__(self, model: mujoco.MjModel, num_envs: int, **options: Any) -> None:
+    def __init__(
+        self, model: mujoco.MjModel, num_envs: int, approach: str = "above", **options: Any
+    ) -> None:
         super().__init__(model, num_envs, **options)
+        if approach not in APPROACHES:
+            raise ValueError(
+                f"option approach={approach!r} for task {self.id!r} is not one of {list(APPROACHES)}"
+            )
+        self.approach_kind = approach
+        self.options["approach"] = approach
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (39,), np.float64)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 
@@ -72,6 +86,14 @@ class PushTask(CubeTask):
         away /= np.maximum(np.linalg.norm(away, axis=1, keepdims=True), 1e-9)
         xy = cube[:, :2] + PUSH_BEHIND * away
         return np.concatenate([xy, np.full((len(cube), 1), PUSH_Z)], axis=1)
+
+    def approach(self) -> tuple[np.ndarray, np.ndarray]:
+        """(grip point, approach point) of all rows: see the option `approach`."""
+        if self.approach_kind == "above":
+            return super().approach()
+        point = self.push_point(self.cube_pos())
+        point[:, 2] += PUSH_APPROACH_LIFT
+        return self.grip_pos(), point
 
     def staged_terms(
         self, grip: np.ndarray, cube: np.ndarray, d_goal: np.ndarray, success: np.ndarray
