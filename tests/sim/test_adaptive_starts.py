@@ -469,6 +469,31 @@ def test_adaptive_variant_levels_start_where_success_is_intermediate():
     )
 
 
+def test_push_approach_option_moves_the_arm_toward_the_push_point():
+    """Push with `approach="push"`: reset variants move the grip point j / 4 of the way toward the
+    push point (4 cm behind the cube on the far side from the goal, 3 cm high) raised by 2 cm,
+    hand computed from the reset's cube and goal; a bad value is refused in one line."""
+    cfg = EnvConfig(
+        id=PUSH,
+        options={"approach": "push"},
+        curriculum=CurriculumConfig(
+            name="adaptive", demos=0, reset_frac=1.0, hindsight=False, arm_steps=3
+        ),
+    )
+    env = make_training_env(cfg, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    plain = make_group_env(PUSH, num_groups=8, group_size=2, seed=0, autoreset_mode="disabled")
+    ref, _ = plain.reset(seed=5)
+    obs, _ = env.reset(seed=5)
+    grip, cube, goal = ref[::2, 14:17], ref[::2, 17:20], ref[::2, 33:36]
+    away = (cube - goal)[:, :2] / np.linalg.norm((cube - goal)[:, :2], axis=1, keepdims=True)
+    point = np.concatenate([cube[:, :2] + 0.04 * away, np.full((8, 1), 0.03 + 0.02)], axis=1)
+    j = _fractions(obs[::2, 14:17], grip, point, 3)
+    np.testing.assert_allclose(obs[::2, 14:17], grip + (j / 4)[:, None] * (point - grip), atol=1e-6)
+    np.testing.assert_allclose(obs[:, 17:20], ref[:, 17:20], atol=1e-12)  # cube untouched
+    with pytest.raises(ValueError, match=r"^option approach='side' for task 'simrl/Push-v0' is not"):
+        make_group_env(PUSH, num_groups=1, group_size=1, seed=0, approach="side")
+
+
 def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
     cfg = EnvConfig(
         id="simrl/Reach-v0",  # an arm, but no object to approach
