@@ -55,9 +55,12 @@ def render(exc: BaseException, group: str | None = None) -> str:
     return first_line(exc)
 
 
-def _unknown(group: str, cls: type, values: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    """Refuse the first key of `values` not a field of `cls` nor in `extra` (nearest named)."""
-    known = [*field_names(cls), *extra]
+def _unknown(
+    group: str, cls: type, values: dict[str, Any], extra: tuple[str, ...] = (), drop: str = ""
+) -> None:
+    """Refuse the first key of `values` not a field of `cls` (less `drop`) nor in `extra`
+    (nearest named)."""
+    known = [k for k in [*field_names(cls), *extra] if k != drop]
     dot = f"{group}." if group else ""
     for key, value in values.items():
         if key not in known:
@@ -110,7 +113,7 @@ def _build(data: dict[str, Any], num_threads: int | None, algo_key: str) -> Trai
     except (ValueError, ImportError, AttributeError) as exc:
         raise ConfigError("algo", algo_name, f"is not available ({first_line(exc)})") from None
     curriculum = owner(CurriculumConfig, data["curriculum"], "curriculum")
-    _unknown("env", EnvConfig, data["env"], CLI_ONLY_KEYS["env"] + ("curriculum",))
+    _unknown("env", EnvConfig, data["env"], CLI_ONLY_KEYS["env"], drop="curriculum")  # top level
     env_values = {**data["env"], "curriculum": curriculum}
     env_cfg = owner(EnvConfig, env_values, "env", CLI_ONLY_KEYS["env"])
     total = data["env"].get("total_env_steps", 1)

@@ -64,6 +64,9 @@ def test_refused_resume_leaves_the_target_untouched(finished_run, tmp_path, over
         ),
         (["+algo.nosuch=1"], "algo.nosuch=1: no such key; nearest: "),
         (["+precision.nosuch=1"], "precision.nosuch"),
+        (["+env.curriculum=1"], "env.curriculum=1: no such key"),  # a top-level group
+        (["curriculum=adaptive", "curriculum.variant_levels=x"], "curriculum.variant_levels=x"),
+        (["env=push", "+env.options.approach=x"], "approach='x' for task 'simrl/Push-v0'"),
         (["experiment=nosuch"], "experiment=nosuch is not an option of group experiment"),
         (["env.options.reward=nosuch"], "reward='nosuch' for task 'simrl/Reach-v0' is not one of"),
         (["curriculum=nosuch"], "curriculum=nosuch is not an option of group curriculum"),
