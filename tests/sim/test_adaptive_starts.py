@@ -490,7 +490,9 @@ def test_push_approach_option_moves_the_arm_toward_the_push_point():
     j = _fractions(obs[::2, 14:17], grip, point, 3)
     np.testing.assert_allclose(obs[::2, 14:17], grip + (j / 4)[:, None] * (point - grip), atol=1e-6)
     np.testing.assert_allclose(obs[:, 17:20], ref[:, 17:20], atol=1e-12)  # cube untouched
-    with pytest.raises(ValueError, match=r"^option approach='side' for task 'simrl/Push-v0' is not"):
+    with pytest.raises(
+        ValueError, match=r"^option approach='side' for task 'simrl/Push-v0' is not"
+    ):
         make_group_env(PUSH, num_groups=1, group_size=1, seed=0, approach="side")
 
 
