@@ -67,8 +67,9 @@ class PushTask(CubeTask):
             raise ValueError(
                 f"option approach={approach!r} for task {self.id!r} is not one of {list(APPROACHES)}"
             )
+        # not among the resolved task options: it changes no dynamics, reward or reset, so banks
+        # and recordings of either approach stay valid for both
         self.approach_kind = approach
-        self.options["approach"] = approach
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (39,), np.float64)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
 
