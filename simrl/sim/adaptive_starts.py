@@ -31,12 +31,8 @@ groups always starts from the task's own resets. Candidates come from
   at rest there (j drawn per group and setting; 0 leaves that part of the reset as it is). They
   are the task's own configurations made easier; like a reset start, a variant is kept (with its
   goal and arm) only when a row of its group succeeded, so untried candidates never crowd the
-  archive. `variant_levels` says how j is drawn: `uniform` over 0..K, or `adaptive`: j = 0 (the
-  reset itself) keeps its uniform share 1 / (K + 1) and the levels 1..K share the rest by the
-  archive's weight on each level's own success rate (counts over the groups started at that
-  level, faded like a candidate's), so groups start at the level of intermediate difficulty and
-  move back toward the reset as the nearer levels are learned (a reverse curriculum over the
-  task's own configurations, with no demonstrations).
+  archive. `variant_levels` says how j is drawn: `uniform` over 0..K, or `adaptive`, by each
+  level's own success rate (`simrl.sim.variant_levels`).
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -64,10 +60,10 @@ from simrl.sim.start_states import (
     _flatten,
     _unflatten,
 )
+from simrl.sim.variant_levels import VARIANTS, VariantLevels
 
 SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer", "arm")
 P_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the logged histogram of success rates
-VARIANTS = ("goal", "arm")  # the kinds of reset variants (columns of `pending_level`)
 
 
 # ------------------------------------------------------------------------- snapshot trees
@@ -260,12 +256,10 @@ class AdaptiveStarts(StartStates):
         self.hindsight, self.hindsight_move = bool(hindsight), float(hindsight_move)
         self.goal_steps = int(goal_steps)
         self.arm_steps = int(arm_steps)
-        self.variant_levels = str(variant_levels)
-        # per kind of variant and level j: faded success count, episode count, groups started
-        self.level_stats = {
-            kind: np.zeros((3, steps + 1))
-            for kind, steps in zip(VARIANTS, (self.goal_steps, self.arm_steps), strict=True)
-        }
+        self.levels = VariantLevels(
+            self.goal_steps, self.arm_steps, variant_levels, prior=self.prior,
+            sharpness=self.sharpness, explore=self.explore, memory=self.memory,
+        )  # fmt: skip
         self.pending_level = np.zeros((0, 2), np.int64)  # (goal j, arm j) of groups in flight
         self.next_level = np.zeros((0, 2), np.int64)  # levels drawn for the groups about to start
         self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
@@ -309,7 +303,6 @@ class AdaptiveStarts(StartStates):
         self.reset_eps = self.reset_succ = 0  # episodes from the task's own resets
         self.variant_eps = self.variant_succ = 0  # episodes from nearer-goal / nearer-arm resets
         self.archive_eps = self.archive_succ = 0  # episodes from archive states
-        self.level_drawn = np.zeros((2, 2))  # per kind: sum of j / K over groups, groups
         self.added = np.zeros(len(SOURCES), np.int64)
 
     # ------------------------------------------------------------------ weights
@@ -443,7 +436,7 @@ class AdaptiveStarts(StartStates):
             start = None if self.pending_achieved is None else self.pending_achieved[pend[0]]
             arm = None if self.pending_arm is None else _moved(self.pending_arm[pend[:1]])
             goal = None if self.pending_goal is None else _moved(self.pending_goal[pend[:1]])
-            self._count_levels(self.pending_level[pend[0]], k, m)
+            self.levels.count(self.pending_level[pend[0]], k, m)
             self._drop_pending(self.pending_uid != uid)
             if arm is None and goal is None:
                 self.reset_eps += m
@@ -524,44 +517,20 @@ class AdaptiveStarts(StartStates):
         K = `goal_steps`; NaN rows (j = 0): the task's goal."""
         return self._variants(rng, "goal", achieved, desired)
 
-    def level_probs(self, kind: str) -> np.ndarray:
-        """Chance of each level j = 0..K of a `kind` variant (see the module docstring)."""
-        steps = self.level_stats[kind].shape[1] - 1
-        if self.variant_levels == "uniform" or steps == 0:
-            return np.full(steps + 1, 1.0 / (steps + 1))
-        succ, trials, visits = self.level_stats[kind][:, 1:]
-        p = (succ + self.prior) / (trials + 2 * self.prior)
-        w = (4.0 * p * (1.0 - p)) ** self.sharpness + self.explore / np.sqrt(1.0 + visits)
-        return np.concatenate([[1.0 / (steps + 1)], steps / (steps + 1) * w / w.sum()])
-
     def _variants(
         self, rng: np.random.Generator, kind: str, start: np.ndarray, end: np.ndarray
     ) -> np.ndarray:
         """Points j / (K + 1) of the way from `start` to `end` (rows), j drawn per row; NaN rows
         where j = 0. The levels are kept for the groups' `track_resets`."""
-        steps = self.level_stats[kind].shape[1] - 1
-        if self.variant_levels == "uniform":
-            j = rng.integers(0, steps + 1, size=len(start))
-        else:
-            j = rng.choice(steps + 1, size=len(start), p=self.level_probs(kind))
-        col = VARIANTS.index(kind)
+        j = self.levels.draw(rng, kind, len(start))
         if len(self.next_level) != len(j):
             self.next_level = np.zeros((len(j), 2), np.int64)
-        self.next_level[:, col] = j
-        self.level_drawn[col] += (float(j.sum()) / max(steps, 1), len(j))
+        self.next_level[:, VARIANTS.index(kind)] = j
+        steps = self.levels.steps(kind)
         start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
         out = start + (j / (steps + 1))[:, None] * (end - start)
         out[j == 0] = np.nan
         return out
-
-    def _count_levels(self, levels: np.ndarray, k: int, m: int) -> None:
-        """A group started at variant levels `levels` (goal j, arm j) ended with k of m solved."""
-        for kind, j in zip(VARIANTS, levels, strict=True):
-            stats = self.level_stats[kind]
-            if stats.shape[1] > 1:
-                stats[:, j] += (k, m, 1)
-                if stats[1, j] > self.memory:  # fade old evidence, as for a candidate
-                    stats[:2, j] *= self.memory / stats[1, j]
 
     def _evict(self) -> None:
         extra = len(self.bank) - self.capacity
@@ -605,15 +574,7 @@ class AdaptiveStarts(StartStates):
         out["curriculum/archive_success"] = (
             self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
         )
-        for col, kind in enumerate(VARIANTS):  # variants: mean level drawn (j / K), p per level
-            stats = self.level_stats[kind]
-            if stats.shape[1] > 1:
-                total, n = self.level_drawn[col]
-                out[f"curriculum/{kind}_level"] = total / n if n else float("nan")
-                if stats.shape[1] <= 9:
-                    p = (stats[0] + self.prior) / (stats[1] + 2 * self.prior)
-                    for j, pj in enumerate(p):
-                        out[f"curriculum/{kind}_p{j}"] = float(pj)
+        out.update(self.levels.metrics())
         self._clear_stats()
         return out
 
@@ -640,9 +601,7 @@ class AdaptiveStarts(StartStates):
             "pending_goal": _or_empty(self.pending_goal),
             "variant_stats": np.array([self.variant_eps, self.variant_succ], np.int64),
             "pending_level": self.pending_level.copy(),
-            "level_stats_goal": self.level_stats["goal"].copy(),
-            "level_stats_arm": self.level_stats["arm"].copy(),
-            "level_drawn": self.level_drawn.copy(),
+            **self.levels.state_dict(),
             "goal": _or_empty(b.goal),
             "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
@@ -692,11 +651,7 @@ class AdaptiveStarts(StartStates):
         self.pending_level = np.asarray(
             state.get("pending_level", np.zeros((n_pending, 2))), np.int64
         ).copy()
-        for kind in VARIANTS:
-            saved = state.get(f"level_stats_{kind}")
-            if saved is not None and np.shape(saved) == self.level_stats[kind].shape:
-                self.level_stats[kind] = np.asarray(saved, np.float64).copy()
-        self.level_drawn = np.asarray(state.get("level_drawn", np.zeros((2, 2))), np.float64).copy()
+        self.levels.load_state_dict(state)
         b.goal = _or_none(state["goal"])
         b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()

@@ -462,7 +462,7 @@ def test_adaptive_variant_levels_start_where_success_is_intermediate():
     for share in (counts["adaptive"][0], *counts["uniform"]):
         assert abs(share - 0.2) < 4 * np.sqrt(0.2 * 0.8 / total)
     assert counts["adaptive"][3] > 0.5  # uniform: 0.2
-    p = (starts.level_stats["arm"][0] + 0.5) / (starts.level_stats["arm"][1] + 1.0)
+    p = (starts.levels.stats["arm"][0] + 0.5) / (starts.levels.stats["arm"][1] + 1.0)
     assert abs(p[3] - 0.5) < 0.2 and p[4] > 0.9 and p[1] < 0.05  # uniform's own estimates
     assert starts.metrics()["curriculum/arm_level"] == pytest.approx(
         np.arange(5) @ counts["uniform"] / 4, abs=0.05
@@ -553,4 +553,4 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, lev
     np.testing.assert_array_equal(sa.bank.uid, sb.bank.uid)
     np.testing.assert_array_equal(sa.bank.succ, sb.bank.succ)
     for kind in ("goal", "arm"):
-        np.testing.assert_array_equal(sa.level_stats[kind], sb.level_stats[kind])
+        np.testing.assert_array_equal(sa.levels.stats[kind], sb.levels.stats[kind])
