@@ -60,6 +60,7 @@ from simrl.sim.start_states import (
     _flatten,
     _unflatten,
 )
+from simrl.sim.start_weights import record, start_weight, success_rate
 from simrl.sim.variant_levels import VARIANTS, VariantLevels
 
 SOURCES = ("demo", "reset", "rollout", "hindsight", "nearer", "arm")
@@ -308,14 +309,11 @@ class AdaptiveStarts(StartStates):
     # ------------------------------------------------------------------ weights
     def success_rate(self) -> np.ndarray:
         """Posterior-mean success rate of every candidate."""
-        a = self.prior
-        return (self.bank.succ + a) / (self.bank.trials + 2 * a)
+        return success_rate(self.bank.succ, self.bank.trials, self.prior)
 
     def weights(self) -> np.ndarray:
         """Sampling weight of every candidate (see the module docstring)."""
-        p = self.success_rate()
-        signal = (4.0 * p * (1.0 - p)) ** self.sharpness
-        return signal + self.explore / np.sqrt(1.0 + self.bank.visits)
+        return start_weight(self.success_rate(), self.bank.visits, self.sharpness, self.explore)
 
     # ------------------------------------------------------------------ env hooks
     def active_prob(self) -> float:
@@ -462,14 +460,7 @@ class AdaptiveStarts(StartStates):
                     self._add_hindsight(snap, self.start_ach[at[0]], achieved, env_rows, arm)
             self.archive_eps += m
             self.archive_succ += k
-            b = self.bank
-            b.succ[slot] += k
-            b.trials[slot] += m
-            b.visits[slot] += 1
-            if b.trials[slot] > self.memory:  # fade old evidence
-                scale = self.memory / b.trials[slot]
-                b.succ[slot] *= scale
-                b.trials[slot] *= scale
+            record(self.bank.succ, self.bank.trials, self.bank.visits, slot, k, m, self.memory)
         if k and hard and self.trail.n:  # the states along one solved row become candidates
             row = env_rows[np.flatnonzero(success)[0]]
             at = np.flatnonzero(self.trail_row == row)

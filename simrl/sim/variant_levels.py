@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from simrl.sim.start_weights import record, start_weight, success_rate
+
 VARIANTS = ("goal", "arm")  # the kinds of reset variants (columns of a (n, 2) array of levels)
 
 
@@ -53,8 +55,9 @@ class VariantLevels:
         if self.mode == "uniform" or steps == 0:
             return np.full(steps + 1, 1.0 / (steps + 1))
         succ, trials, groups = self.stats[kind][:, 1:]
-        p = (succ + self.prior) / (trials + 2 * self.prior)
-        w = (4.0 * p * (1.0 - p)) ** self.sharpness + self.explore / np.sqrt(1.0 + groups)
+        w = start_weight(
+            success_rate(succ, trials, self.prior), groups, self.sharpness, self.explore
+        )
         return np.concatenate([[1.0 / (steps + 1)], steps / (steps + 1) * w / w.sum()])
 
     def draw(self, rng: np.random.Generator, kind: str, n: int) -> np.ndarray:
@@ -72,9 +75,7 @@ class VariantLevels:
         for kind, j in zip(VARIANTS, levels, strict=True):
             stats = self.stats[kind]
             if stats.shape[1] > 1:
-                stats[:, j] += (k, m, 1)
-                if stats[1, j] > self.memory:  # fade old evidence
-                    stats[:2, j] *= self.memory / stats[1, j]
+                record(*stats, int(j), k, m, self.memory)
 
     def metrics(self) -> dict[str, float]:
         """Per kind in use: the mean level drawn (j / K) since the last call, and (K <= 8) each
@@ -86,7 +87,7 @@ class VariantLevels:
                 total, n = self.drawn[col]
                 out[f"curriculum/{kind}_level"] = total / n if n else float("nan")
                 if stats.shape[1] <= 9:
-                    p = (stats[0] + self.prior) / (stats[1] + 2 * self.prior)
+                    p = success_rate(stats[0], stats[1], self.prior)
                     out.update({f"curriculum/{kind}_p{j}": float(pj) for j, pj in enumerate(p)})
         self.drawn[:] = 0
         return out
