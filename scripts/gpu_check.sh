@@ -2,11 +2,12 @@
 # One prepared command for an NVIDIA H200 machine without network (torch 2.11 + CUDA 13, pytest,
 # numpy, rich; no torchao, mujoco, gymnasium, SB3, hydra-core, omegaconf or antlr4).
 #
-#   1. here, with network:   bash scripts/gpu/fetch_wheels.sh        # -> build/gpu_wheels (3.4 MB)
-#   2. device tool `run`:    command "bash scripts/gpu_check.sh", carry ["build/gpu_wheels"],
-#                            timeout_s 600 (env check ~20 s + nn steps 340 s + later steps; steps
-#                            stop starting at SIMRL_GPU_TOTAL_S=560 s). SIMRL_GPU_STEPS="10 20" runs
-#                            only those steps (e.g. to split the work over two calls).
+#   1. here, with network:   bash scripts/gpu/fetch_wheels.sh        # -> build/gpu_wheels (~33 MB)
+#   2. device tool `run`, two calls (about 250 s and 400 s of work; a machine's start adds ~60 s):
+#        command "SIMRL_GPU_STEPS='10 15 20' SIMRL_GPU_TOTAL_S=400 bash scripts/gpu_check.sh",
+#        carry ["build/gpu_wheels"], timeout_s 430, then at once, while the machine is warm,
+#        command "SIMRL_GPU_STEPS=50 SIMRL_GPU_TOTAL_S=440 bash scripts/gpu_check.sh", timeout_s 470.
+#      Steps stop starting once SIMRL_GPU_TOTAL_S (default 560 s) is spent.
 #   3. results come back from $OUT: gpu_check.log (everything printed), nn_tests.xml,
 #      bench_core_gpu.json (xl, large, base, small: bf16 vs fp8 rows).
 #
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 export OUT="${OUT:-$PWD/build/gpu_out}"
 mkdir -p "$OUT"
 export PYTHON="${PYTHON:-python3}" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
-export MUJOCO_GL="${MUJOCO_GL:-egl}"
+export MUJOCO_GL="${MUJOCO_GL:-disable}"  # no step renders; egl needs libEGL, absent there
 WHEELS="${SIMRL_GPU_WHEELS:-build/gpu_wheels}"
 SITE="${SIMRL_GPU_SITE:-/tmp/simrl_gpu_site}"
 TOTAL="${SIMRL_GPU_TOTAL_S:-560}"
@@ -41,6 +42,14 @@ if compgen -G "$WHEELS/*.whl" >/dev/null; then
 else
   echo "no wheels in $WHEELS (run scripts/gpu/fetch_wheels.sh here and carry that folder)"
 fi
+# A plain checkout has no simrl.conf / simrl.assets (setup.py maps conf/ and envs/ there at
+# install time); link them in for this run when absent (both ignored by git), removed on exit.
+LINKS=()
+for pair in conf:conf envs:assets; do
+  src=${pair%%:*} dst=simrl/${pair##*:}
+  if [ ! -e "$dst" ]; then ln -s "../$src" "$dst" && LINKS+=("$dst"); fi
+done
+trap 'rm -f "${LINKS[@]}"' EXIT
 export PYTHONPATH="$SITE:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 "$PYTHON" - <<'PY'
 import torch

@@ -15,9 +15,9 @@ if [ "${SIMRL_GPU_DRYRUN:-0}" = 1 ]; then  # CPU plumbing check: tiny sizes, fp8
 fi
 rc=0
 "$PY" scripts/bench_core.py --device cuda --presets xl --batch-sizes 16384 \
-  --variants bf16,bf16+compile,fp8-tensorwise+compile,fp8-rowwise+compile --out "$J" || rc=$?
+  --variants bf16,fp8-tensorwise,fp8-tensorwise+compile,fp8-rowwise --out "$J" || rc=$?
 "$PY" scripts/bench_core.py --device cuda --presets large --batch-sizes 16384 \
-  --variants bf16+compile,fp8-tensorwise+compile --out "$J" --append || rc=$?
+  --variants bf16,fp8-tensorwise,fp8-tensorwise+compile --out "$J" --append || rc=$?
 "$PY" scripts/bench_core.py --device cuda --presets base,small --batch-sizes 4096 \
-  --variants bf16+compile,fp8-tensorwise+compile --out "$J" --append || rc=$?
+  --variants bf16,fp8-tensorwise+compile --out "$J" --append || rc=$?
 exit $rc

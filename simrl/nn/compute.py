@@ -37,7 +37,7 @@ class ComputeConfig:
     precision_strict: bool = False  # an unsupported precision is an error, not a fallback
     fp8_recipe: str = limit("tensorwise", choices=RECIPES, what="an fp8 recipe")
     fp8_emulate: bool = False  # fp8 through torchao's emulation (any device; numerics, no speed)
-    compile: bool = False  # torch.compile the core
+    compile: bool = False  # torch.compile the core (dropped for bf16 autocast on CUDA: wrong grads)
     num_threads: int = limit(0, ge=0)  # torch threads; 0 = auto (1 for cores < 512 wide, else all)
 
     def __post_init__(self) -> None:

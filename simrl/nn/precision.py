@@ -15,6 +15,10 @@ weights and optimizer state stay fp32) and optionally compiles in place. ``plan.
 bf16 autocast for bf16 and (real) fp8 plans, a null context otherwise. Run the forward of a
 prepared module under it: real FP8 GEMMs (rowwise in particular) need bf16 around them.
 
+compile on CUDA: a compiled Core under bf16 autocast gave wrong weight gradients on an H200
+(torch 2.11), so bf16 and rowwise-FP8 plans drop ``compile`` there (one warning; a ValueError with
+``strict=True``), and a compiled tensorwise-FP8 plan runs without autocast, which was correct.
+
 FP8 shape rule (torch._scaled_mm): every GEMM's inner dim must be a multiple of 16. The Core's
 widths are, but the weight-gradient GEMM contracts over the batch, so training batches fed to an
 FP8 core must be multiples of 16 (forward-only calls, e.g. acting, take any batch size).
@@ -140,8 +144,14 @@ class PrecisionPlan:
         return module
 
     def autocast(self) -> contextlib.AbstractContextManager:
-        """bf16 autocast for bf16 and real-fp8 plans (non-FP8 ops in bf16), else a null context."""
-        if self.effective == "bf16" or (self.effective == "fp8" and not self.emulate):
+        """bf16 autocast for bf16 and real-fp8 plans (non-FP8 ops in bf16), else a null context.
+
+        A compiled real-FP8 plan runs without autocast (non-FP8 ops in fp32): compiled under CUDA
+        autocast, the Core's weight gradients were wrong (see ``_compile_problem``).
+        """
+        if self.effective == "bf16" or (
+            self.effective == "fp8" and not self.emulate and not self.compile
+        ):
             return torch.autocast(device_type=torch.device(self.device).type, dtype=torch.bfloat16)
         return contextlib.nullcontext()
 
@@ -184,6 +194,48 @@ def resolve_precision(
     compile: bool = False,
 ) -> PrecisionPlan:
     """Resolve a precision request against the device; fall back (one warning) or raise if strict."""
+    plan = _resolve(requested, device, strict, recipe, emulate, compile)
+    why = _compile_problem(plan)
+    if why is None:
+        return plan
+    if strict:
+        raise ValueError(
+            f"compile=true with precision={plan.effective} on {plan.device} (strict): {why}"
+        )
+    reason = f"{plan.reason}; compile=true dropped: {why}"
+    log.warning(f"compile=true dropped: {why}")
+    return replace(plan, compile=False, reason=reason)
+
+
+def _compile_problem(plan: PrecisionPlan) -> str | None:
+    """Why ``plan`` must not be compiled, or None.
+
+    Measured on an H200 (torch 2.11, CUDA 13, 2026-12-04): a compiled Core under CUDA bf16
+    autocast gives wrong weight gradients (cosine 0.01-0.10 against eager bf16, norms 30-180x),
+    while its outputs agree; the same compiled FP8 (tensorwise) Core *without* autocast matches
+    eager FP8 (cosine >= 0.999). So CUDA autocast plans are not compiled, except FP8 tensorwise,
+    which then runs without autocast (``PrecisionPlan.autocast``). ``scripts/gpu/compile_grads.py``
+    re-measures this on a GPU.
+    """
+    if not plan.compile or torch.device(plan.device).type != "cuda" or plan.emulate:
+        return None
+    if plan.effective == "bf16" or (plan.effective == "fp8" and plan.recipe != "tensorwise"):
+        return (
+            "torch.compile with CUDA bf16 autocast gave wrong weight gradients (measured on an "
+            "H200, torch 2.11); use compile=false, or precision=fp8 with fp8_recipe=tensorwise "
+            "(compiled without autocast)"
+        )
+    return None
+
+
+def _resolve(
+    requested: str,
+    device: str | torch.device,
+    strict: bool,
+    recipe: str,
+    emulate: bool,
+    compile: bool,
+) -> PrecisionPlan:
     if requested not in PRECISIONS:
         raise ValueError(f"precision={requested!r} is not one of {list(PRECISIONS)}")
     if recipe not in RECIPES:

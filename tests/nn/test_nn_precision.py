@@ -8,6 +8,7 @@ The `gpu` tests run the real (non-emulated) FP8 kernels and are skipped without 
 
 import copy
 import logging
+from dataclasses import replace
 
 import pytest
 import torch
@@ -182,8 +183,9 @@ needs_fp8_gpu = pytest.mark.skipif(
 
 @pytest.mark.gpu
 @needs_fp8_gpu
-@pytest.mark.parametrize("recipe", ["tensorwise", "rowwise"])
-@pytest.mark.parametrize("compile", [False, True])
+@pytest.mark.parametrize(
+    "recipe,compile", [("tensorwise", False), ("rowwise", False), ("tensorwise", True)]
+)
 def test_fp8_real_gpu_matches_bf16(recipe, compile):
     torch.manual_seed(0)
     ref = Core(64, core_preset("base")).cuda()  # emulated: out err 0.069, grad cos >= 0.992
@@ -212,3 +214,50 @@ def test_fp8_real_gpu_matches_bf16(recipe, compile):
 def test_auto_and_fp8_resolution_on_gpu():
     assert resolve_precision("auto", device="cuda").effective == "bf16"
     assert resolve_precision("fp8", device="cuda", strict=True).effective == "fp8"
+
+
+def cuda_plan(effective: str, recipe: str | None = None, emulate: bool = False) -> PrecisionPlan:
+    """A compiled plan as resolve_precision would make it on a CUDA device (fields only)."""
+    return PrecisionPlan(effective, effective, recipe, "ok", "cuda", emulate, compile=True)
+
+
+@pytest.mark.parametrize(
+    "plan,refused",
+    [
+        (cuda_plan("bf16"), True),  # compiled under bf16 autocast: wrong weight gradients (H200)
+        (cuda_plan("fp8", "rowwise"), True),  # rowwise needs bf16 autocast around it
+        (cuda_plan("fp8", "tensorwise"), False),  # compiled without autocast: matched eager
+        (cuda_plan("fp8", "tensorwise", emulate=True), False),
+        (cuda_plan("fp32"), False),
+        (replace(cuda_plan("bf16"), device="cpu"), False),
+        (replace(cuda_plan("bf16"), compile=False), False),
+    ],
+)
+def test_which_plans_may_compile(plan, refused):
+    assert (P._compile_problem(plan) is not None) == refused
+
+
+def test_compiled_tensorwise_fp8_runs_without_autocast():
+    """Compiled under CUDA autocast the Core's gradients were wrong; without it they matched."""
+    assert isinstance(cuda_plan("fp8", "tensorwise").autocast(), type(P.contextlib.nullcontext()))
+    eager = replace(cuda_plan("fp8", "tensorwise"), compile=False)
+    assert isinstance(eager.autocast(), torch.autocast)
+
+
+def test_refused_compile_is_dropped_with_a_warning_or_raises_when_strict(monkeypatch, caplog):
+    monkeypatch.setattr(P, "_resolve", lambda *a: cuda_plan("bf16"))
+    with pytest.raises(ValueError, match=r"^compile=true with precision=bf16 on cuda \(strict\)"):
+        resolve_precision("bf16", device="cpu", strict=True, compile=True)
+    with caplog.at_level(logging.WARNING, logger="simrl.nn.precision"):
+        plan = resolve_precision("bf16", device="cpu", compile=True)
+    assert (plan.effective, plan.compile) == ("bf16", False)
+    assert "compile=true dropped" in plan.reason
+    assert [r.getMessage().startswith("compile=true dropped") for r in caplog.records] == [True]
+
+
+@pytest.mark.gpu
+@needs_fp8_gpu
+def test_bf16_compile_refused_on_gpu():
+    with pytest.raises(ValueError, match="wrong weight gradients"):
+        resolve_precision("bf16", device="cuda", strict=True, compile=True)
+    assert resolve_precision("fp8", device="cuda", strict=True, compile=True).compile
