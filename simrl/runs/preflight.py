@@ -206,6 +206,7 @@ def check_machine(run: RunConfig, compute: ComputeConfig) -> None:
                 strict=True,
                 recipe=compute.fp8_recipe,
                 emulate=compute.fp8_emulate,
+                compile=compute.compile,
             )
         except ValueError as exc:
             raise ValueError(first_line(exc) + " (precision_strict=true)") from None
