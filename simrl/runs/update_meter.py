@@ -13,8 +13,9 @@ wrap it in a meter:
   memory. An update metered after the first is charged, on top of its own peak, the learner state
   it keeps between updates (`state_bytes()`: the optimizer's state, which the first update
   created), so the figure is what one update needs, optimizer state included, on either device;
-- FLOPs (`FlopCounterMode`): once, on the first update of the run (not memory-metered: the
-  counter's bookkeeping must not count as learner memory): `learner_flops_per_sample` = FLOPs /
+- FLOPs (`FlopCounterMode`): once, on the first update of the run (on CPU not memory-metered: the
+  counter's bookkeeping must not count as learner memory; on CUDA together with the memory meter,
+  since the counter allocates no device memory): `learner_flops_per_sample` = FLOPs /
   (samples x epochs), one forward and backward of one sample; `learner_flops_per_update` and
   `learner_flops_per_collected_sample` (all epochs, per sample collected).
 The figures are carried in the run's checkpoint so a resumed run keeps them.
@@ -30,6 +31,7 @@ With `enabled=False` (run key `meters=false`) nothing is metered and nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -124,30 +126,39 @@ class UpdateMeter:
         first, self._fresh = self._fresh, False
         if cuda or (not first and samples > self.peak_samples):
             kept = int(state_bytes()) if state_bytes is not None and not first else 0
-            with PeakMemory(self.device) as pm:
+            count = cuda and self.flops_per_sample is None  # the counter allocates no CUDA memory
+            with PeakMemory(self.device) as pm, self._flop_counter(count) as counter:
                 out = update()
             self.peak_bytes = max(self.peak_bytes, int(pm.peak_bytes) + kept)
             self.peak_samples = max(self.peak_samples, int(samples))
             memory_metered = not cuda
-            slowed = memory_metered
+            slowed = memory_metered or count
         elif self.flops_per_sample is None:
-            with FlopCounterMode(display=False) as counter:
+            count = True
+            with self._flop_counter(True) as counter:
                 out = update()
-            flops = float(counter.get_total_flops())
-            work = float(out.get("learner_samples", samples)) * float(
-                out.get("learner_epochs", 1.0)
-            )
-            if work > 0 and samples > 0:
-                self.flops_per_sample = flops / work
-                self.flops_per_update = flops
-                self.flops_per_collected_sample = flops / samples
             memory_metered, slowed = False, True
         else:
+            count = False
             out = update()
             memory_metered = slowed = False
+        if count:
+            self._record_flops(counter, out, samples)
         out["peak_learner_memory_bytes"] = float(self.peak_bytes)
         out["memory_metered"] = float(memory_metered)
         return out, slowed
+
+    @staticmethod
+    def _flop_counter(on: bool) -> contextlib.AbstractContextManager:
+        return FlopCounterMode(display=False) if on else contextlib.nullcontext()
+
+    def _record_flops(self, counter: FlopCounterMode, out: dict, samples: int) -> None:
+        flops = float(counter.get_total_flops())
+        work = float(out.get("learner_samples", samples)) * float(out.get("learner_epochs", 1.0))
+        if work > 0 and samples > 0:
+            self.flops_per_sample = flops / work
+            self.flops_per_update = flops
+            self.flops_per_collected_sample = flops / samples
 
     def stats(self) -> dict[str, Any]:
         """Figures for summary.json (meters off: None for the metered figures)."""

@@ -147,3 +147,21 @@ def test_memory_is_metered_after_the_first_update_with_the_kept_state(
     assert [r["metered"] for r in rows] == [1.0, 1.0, 0.0, 1.0]
     assert meter.stats()["peak_learner_memory_bytes"] == 123 + 1000
     assert meter.stats()["learner_flops_per_sample"] == pytest.approx(1000 / 10)
+
+
+def test_cuda_counts_flops_on_the_first_update_beside_the_memory_meter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On CUDA every update is memory-metered (free there); the FLOPs are counted on the first,
+    under the same meter, so a GPU run reports them (reference: fake counter 1,000 FLOPs over 10
+    samples); only that update is slowed and kept off the clocks."""
+    clock = FakeClock()
+    memory, flops = _fake_meters(clock)
+    monkeypatch.setattr(metering_module, "PeakMemory", memory)
+    monkeypatch.setattr(metering_module, "FlopCounterMode", flops)
+    meter = metering_module.UpdateMeter("cuda", clock=clock.perf_counter)
+    rows = [meter.run(dict, 10, lambda: 1000) for _ in range(3)]
+    assert [r["memory_metered"] for r in rows] == [0.0, 0.0, 0.0]
+    assert [r["metered"] for r in rows] == [1.0, 0.0, 0.0]
+    assert meter.stats()["learner_flops_per_sample"] == pytest.approx(1000 / 10)
+    assert meter.stats()["peak_learner_memory_bytes"] == 123 + 1000
