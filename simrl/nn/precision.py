@@ -222,7 +222,7 @@ def _compile_problem(plan: PrecisionPlan) -> str | None:
     if plan.effective == "bf16" or (plan.effective == "fp8" and plan.recipe != "tensorwise"):
         return (
             "torch.compile with CUDA bf16 autocast gave wrong weight gradients (measured on an "
-            "H200, torch 2.11); use compile=false, or precision=fp8 with fp8_recipe=tensorwise "
+            "H200, torch 2.11); use compile=false, or precision=fp8 precision.recipe=tensorwise "
             "(compiled without autocast)"
         )
     return None
