@@ -16,7 +16,7 @@ file raises `CheckpointError` (a ValueError) with one line naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,10 @@ class Policy:
             f"Policy(algo={self.algo!r}, env_id={self.env_id!r}, obs={self._obs_shape}, "
             f"act={tuple(self.action_space.shape)}, env_steps={self.env_steps})"
         )
+
+    def __iter__(self) -> Iterator[Any]:
+        """`policy, config = load_policy(path)` also works: a Policy unpacks to itself and its config."""
+        return iter((self, self.config))
 
     def predict(
         self,
@@ -250,6 +254,9 @@ def policy_from_payload(
 
 def load_policy(run_dir_or_checkpoint: str | Path, device: str = "cpu") -> Policy:
     """The policy saved in a run directory (its `checkpoints/last.pt`) or a checkpoint file.
+
+    `policy = load_policy(path)` or, unpacked, `policy, config = load_policy(path)` (`config`:
+    the run's resolved config, the dict saved in its checkpoint, also `policy.config`).
 
     Raises `CheckpointError` (a ValueError, one line) for a missing, truncated, unknown or
     unsafe file, or one whose weights do not fit its own config.

@@ -58,6 +58,9 @@ def test_attributes_and_stochastic_actions(tiny_runs) -> None:
     assert sampled.shape == mean.shape and not np.array_equal(sampled, mean)
     with pytest.raises(ValueError, match=r"observation of shape \(5,\) does not fit"):
         policy.predict(np.zeros(5))
+    unpacked, config = simrl.load_policy(tiny_runs[("grpo", SUITE)][0])  # (policy, config) form
+    assert isinstance(unpacked, simrl.Policy) and config == policy.config
+    assert config["env"]["id"] == SUITE
 
 
 def test_predict_steps_a_gymnasium_env(tiny_runs) -> None:

@@ -90,6 +90,9 @@ class GRPOConfig:
     init_log_std: float = limit(-1.0, ge=-5.0, le=2.0)
     # exploration noise colour over a rollout: 0 white (a fresh draw each step), 1 pink, 2 red
     noise_beta: float = limit(0.0, ge=0.0, le=3.0)
+    # mirrored exploration noise inside each group: row 2k+1 draws -noise of row 2k (pairs share
+    # any baseline, which cancels in their gradient; each row's marginal is still pi)
+    antithetic: bool = False
     obs_norm: bool = True
     obs_clip: float = limit(10.0, gt=0)
 

@@ -62,6 +62,22 @@ def sample_actions(
     return u, logp, policy.to_action(u)
 
 
+def mirror_pairs(noise: torch.Tensor, group: int) -> torch.Tensor:
+    """Antithetic noise: in each block of `group` consecutive rows (dim -2), row 2k+1 gets -row 2k.
+
+    A group's rows then come in mirrored pairs (an odd last row keeps its own draw). A baseline
+    shared by a pair cancels in the pair's score-function gradient, and each row's marginal is
+    unchanged, so the estimate stays unbiased (as antithetic sampling in evolution strategies).
+    """
+    rows, act_dim = noise.shape[-2], noise.shape[-1]
+    if rows % group:
+        raise ValueError(f"antithetic noise: {rows} rows are not blocks of group_size={group}")
+    blocks = noise.reshape(*noise.shape[:-2], rows // group, group, act_dim).clone()
+    pairs = group // 2
+    blocks[..., 1 : 2 * pairs : 2, :] = -blocks[..., 0 : 2 * pairs : 2, :]
+    return blocks.reshape(noise.shape)
+
+
 def colored_noise(
     beta: float, rows: int, act_dim: int, steps: int, gen: torch.Generator
 ) -> torch.Tensor:
@@ -106,6 +122,7 @@ def collect_rollout(
     snapshot_rows: np.ndarray | None = None,
     active_rows: int | None = None,
     noise_beta: float = 0.0,
+    antithetic_group: int = 0,
 ) -> Rollout:
     """Step all rows of `env` from `obs` for up to `horizon` steps (stops early once all ended).
 
@@ -114,7 +131,8 @@ def collect_rollout(
     At the steps in `snapshot_at`, `env.get_state(snapshot_rows)` is stored (vine branch points).
     With `active_rows`, only the first rows play: the others are masked from the start.
     `noise_beta` > 0 draws each row's exploration noise as one correlated sequence
-    (`colored_noise`).
+    (`colored_noise`). `antithetic_group` = G > 1 mirrors the noise in pairs of rows inside each
+    block of G consecutive rows (`mirror_pairs`).
     """
     device = policy.act_center.device
     n = obs.shape[0]
@@ -128,6 +146,8 @@ def collect_rollout(
     snap_set = set(snapshot_at)
     act_dim = int(np.prod(policy.act_center.shape))
     colored = colored_noise(noise_beta, n, act_dim, horizon, gen) if noise_beta > 0 else None
+    if colored is not None and antithetic_group > 1:
+        colored = mirror_pairs(colored, antithetic_group)
     for t in range(horizon):
         if done.all():
             break
@@ -139,6 +159,10 @@ def collect_rollout(
             policy.normalizer.update(obs_t[torch.as_tensor(active)])
         obs_n = policy.normalize(obs_t)
         step_noise = None if colored is None else colored[t]
+        if step_noise is None and antithetic_group > 1:
+            step_noise = mirror_pairs(
+                torch.randn((n, act_dim), generator=gen, dtype=torch.float32), antithetic_group
+            )
         u, logp, action = sample_actions(policy, obs_n, gen, autocast, step_noise)
         action_np = action.double().cpu().numpy()
         action_np[done] = 0.0

@@ -223,6 +223,7 @@ class GRPOTrainer:
             snapshot_rows=snapshot_rows,
             active_rows=self._active_rows(),
             noise_beta=cfg.noise_beta,
+            antithetic_group=cfg.group_size if cfg.antithetic else 0,
         )
         if self.continuing:
             self._ended = roll.ended.cpu().numpy().copy()
