@@ -24,6 +24,7 @@ PRESET_ENVS = {
     "walker2d_bench": "Walker2d-v5",
     "halfcheetah_bench": "HalfCheetah-v5",
     "ant_bench": "Ant-v5",
+    "humanoid_bench": "Humanoid-v5",
 }
 
 

@@ -27,6 +27,7 @@ PRESETS = {
     "walker2d_bench": "Walker2d-v5",
     "halfcheetah_bench": "HalfCheetah-v5",
     "ant_bench": "Ant-v5",
+    "humanoid_bench": "Humanoid-v5",
 }
 TUNED = Path(__file__).resolve().parents[2] / "conf" / "tuned"
 HAS_ZOO = importlib.util.find_spec("rl_zoo3") is not None
