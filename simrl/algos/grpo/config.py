@@ -31,6 +31,7 @@ ADVANTAGES = ("outcome", "process", "rtg", "rloo", "vine")
 SCALES = ("group", "batch", "none")
 LOSS_AGGS = ("token", "sequence", "constant")
 SQUASHES = ("tanh", "clip")
+ENTROPIES = ("gaussian", "squashed")
 LR_SCHEDULES = ("constant", "linear")
 AUTO_LR, AUTO_LR_WIDTH = 3e-3, 64
 
@@ -72,6 +73,9 @@ class GRPOConfig:
     beta: float = limit(0.0, ge=0)  # KL(k3) coefficient to the reference policy
     ref_update_every: int = limit(0, ge=0)  # iterations between reference refreshes; 0 = never
     ent_coef: float = limit(0.0, ge=0)
+    # what the bonus measures: the pre-squash Gaussian's entropy (its gradient raises the std without
+    # end) or the squashed policy's (one reparameterised sample per step: saturation costs entropy)
+    entropy: str = limit("gaussian", choices=ENTROPIES)
     # optimisation
     epochs: int = limit(5, ge=1)
     minibatch_size: int = limit(4096, ge=1)  # steps per optimizer step (clamped to the batch)
@@ -108,6 +112,13 @@ class GRPOConfig:
                 f"gives num_groups x group_size = {self.num_groups * self.group_size} rows, "
                 f"more than {MAX_ROWS}",
             )  # fmt: skip
+        if self.entropy == "squashed" and self.squash != "tanh":
+            raise ConfigValueError(
+                "GRPOConfig",
+                "entropy",
+                self.entropy,
+                "needs squash='tanh' (a clipped Gaussian has no density at the bounds)",
+            )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> GRPOConfig:

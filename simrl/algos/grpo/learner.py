@@ -202,7 +202,12 @@ class GRPOLearner:
         cfg = self.cfg
         with self.plan.autocast():
             mean, log_std = self.policy(flat["obs"][idx])
-        logp = self.policy.log_prob(flat["u"][idx], mean, log_std)
+        u = flat["u"][idx]
+        logp = self.policy.log_prob(u, mean, log_std)
+        if cfg.entropy == "squashed":
+            entropy = self.policy.squashed_entropy(u, mean, log_std)
+        else:
+            entropy = self.policy.entropy(log_std)
         return grpo_loss(
             logp,
             flat["old_logp"][idx],
@@ -213,7 +218,7 @@ class GRPOLearner:
             ref_logp=flat["ref_logp"][idx] if "ref_logp" in flat else None,
             beta=cfg.beta,
             kl_weight=flat["kl_w"][idx] * scale if "kl_w" in flat else None,
-            entropy=self.policy.entropy(log_std),
+            entropy=entropy,
             ent_coef=cfg.ent_coef,
         )
 

@@ -135,6 +135,25 @@ class GaussianPolicy(nn.Module):
         """Entropy of the pre-squash Gaussian (the usual surrogate for a squashed policy)."""
         return (0.5 + HALF_LOG_2PI + log_std).sum(dim=-1)
 
+    def squashed_entropy(
+        self, u: torch.Tensor, mean: torch.Tensor, log_std: torch.Tensor
+    ) -> torch.Tensor:
+        """One-sample entropy of the tanh-squashed policy in action space, reparameterised at the
+        stored pre-squash sample u: H(Gaussian) + E[log |d action / d u|].
+
+        Raising the std into tanh's flat tails buys Gaussian entropy but no action entropy, so
+        this bonus (unlike `entropy`) stops rewarding the std once actions saturate (as SAC's).
+        The value at u is exact; gradients reach mean and log_std through u = mean + std * eps
+        with eps = (u - mean) / std held fixed.
+        """
+        if self.squash != "tanh":
+            raise ValueError(f"squashed entropy needs squash='tanh', not {self.squash!r}")
+        std = torch.exp(log_std)
+        eps = ((u - mean) / std).detach()
+        u_rep = mean + std * eps
+        log_det = tanh_log_det(u_rep).sum(dim=-1) + torch.log(self.act_half).sum()
+        return self.entropy(log_std) + log_det
+
     def to_action(self, u: torch.Tensor) -> torch.Tensor:
         """Pre-squash values -> actions inside the bounds."""
         y = torch.tanh(u) if self.squash == "tanh" else u.clamp(-1.0, 1.0)
