@@ -254,3 +254,28 @@ def test_cpu_memory_meter_runs_once_for_a_fixed_batch():
     flags = [metered(tr, meter)["memory_metered"] for _ in range(3)]
     assert flags == [0.0, 1.0, 0.0]
     assert meter.stats()["peak_learner_memory_bytes"] > 0
+
+
+def test_linear_entropy_schedule_scales_the_bonus_by_the_budget_left(monkeypatch):
+    """ent_schedule=linear: the coefficient the loss gets is ent_coef x (1 - env_steps / budget),
+    the lr schedule's factor, taken after each iteration's rollout (hand values: 4 x 4 rows x 50
+    steps = 800 steps per iteration of a 10,000-step budget, so 0.01 x 0.92, then 0.01 x 0.84);
+    constant keeps 0.01."""
+    seen = []
+    import simrl.algos.grpo.learner as learner_mod
+
+    real = learner_mod.grpo_loss
+
+    def spy(*args, **kw):
+        seen.append(kw["ent_coef"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(learner_mod, "grpo_loss", spy)
+    lin = trainer(tiny(ent_coef=0.01, ent_schedule="linear"))
+    first, second = lin.iterate(), lin.iterate()
+    assert first["ent_coef"] == pytest.approx(0.01 * (1 - 800 / 10_000))
+    assert second["ent_coef"] == pytest.approx(0.01 * (1 - 1600 / 10_000))
+    assert seen[-1] == pytest.approx(second["ent_coef"])
+    seen.clear()
+    assert trainer(tiny(ent_coef=0.01)).iterate()["ent_coef"] == 0.01
+    assert set(seen) == {0.01}

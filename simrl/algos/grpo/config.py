@@ -76,6 +76,9 @@ class GRPOConfig:
     # what the bonus measures: the pre-squash Gaussian's entropy (its gradient raises the std without
     # end) or the squashed policy's (one reparameterised sample per step: saturation costs entropy)
     entropy: str = limit("gaussian", choices=ENTROPIES)
+    # constant, or linear: ent_coef x the share of the budget left (0 at the end), so the late
+    # updates stop paying for a std that the deterministic policy does not use
+    ent_schedule: str = limit("constant", choices=LR_SCHEDULES)
     # optimisation
     epochs: int = limit(5, ge=1)
     minibatch_size: int = limit(4096, ge=1)  # steps per optimizer step (clamped to the batch)

@@ -53,6 +53,7 @@ class GRPOLearner:
         self.optimizer = torch.optim.Adam(policy.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
         self.nonfinite_updates = 0
         self.nonfinite_consecutive = 0
+        self._ent_coef = cfg.ent_coef
 
     def refresh_reference(self) -> None:
         """Set the reference policy to the current policy (iterative GRPO)."""
@@ -60,10 +61,17 @@ class GRPOLearner:
             self.ref.load_state_dict(self.policy.state_dict())
 
     def update(
-        self, roll: Rollout, adv: torch.Tensor, zero_var: torch.Tensor, lr: float
+        self,
+        roll: Rollout,
+        adv: torch.Tensor,
+        zero_var: torch.Tensor,
+        lr: float,
+        ent_coef: float | None = None,
     ) -> dict[str, float]:
-        """Run the epochs over the batch; return mean minibatch stats and update bookkeeping."""
+        """Run the epochs over the batch at learning rate `lr` and entropy coefficient `ent_coef`
+        (None: `cfg.ent_coef`); return mean minibatch stats and update bookkeeping."""
         cfg = self.cfg
+        self._ent_coef = cfg.ent_coef if ent_coef is None else float(ent_coef)
         out = {k: float("nan") for k in UPDATE_KEYS}
         out.update(epochs_done=0.0, minibatch_steps=0.0, update_skipped=0.0, learner_epochs=0.0)
         for group in self.optimizer.param_groups:
@@ -219,7 +227,7 @@ class GRPOLearner:
             beta=cfg.beta,
             kl_weight=flat["kl_w"][idx] * scale if "kl_w" in flat else None,
             entropy=entropy,
-            ent_coef=cfg.ent_coef,
+            ent_coef=self._ent_coef,
         )
 
     def state_dict(self) -> dict[str, Any]:

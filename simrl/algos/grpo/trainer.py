@@ -156,7 +156,10 @@ class GRPOTrainer:
 
     def update(self, batch: GroupBatch) -> dict[str, float]:
         """Epochs of minibatch Adam on the batch (step 4); the iteration's metrics."""
-        upd = self.learner.update(batch.roll, batch.adv, batch.zero_var, self._lr_now())
+        upd = self.learner.update(
+            batch.roll, batch.adv, batch.zero_var, self._lr_now(), self._ent_coef_now()
+        )
+        upd["ent_coef"] = self._ent_coef_now()
         self.iteration += 1
         return self._metrics(batch, upd)
 
@@ -273,11 +276,17 @@ class GRPOTrainer:
         groups = max(1, -(-remaining // per_group))
         return groups * self.cfg.group_size if groups < self.cfg.num_groups else None
 
+    def _budget_left(self) -> float:
+        """The share of the env-step budget not yet used, in [0, 1] (the linear schedules)."""
+        return max(1.0 - self.env_steps / max(self.total_env_steps, 1), 0.0)
+
     def _lr_now(self) -> float:
-        if self.cfg.lr_schedule == "linear":
-            frac = 1.0 - self.env_steps / max(self.total_env_steps, 1)
-            return self.base_lr * max(frac, 0.0)
-        return self.base_lr
+        scale = self._budget_left() if self.cfg.lr_schedule == "linear" else 1.0
+        return self.base_lr * scale
+
+    def _ent_coef_now(self) -> float:
+        scale = self._budget_left() if self.cfg.ent_schedule == "linear" else 1.0
+        return self.cfg.ent_coef * scale
 
     def _metrics(self, batch: GroupBatch, upd: dict[str, float]) -> dict[str, float]:
         roll, adv, zero_var, vine_steps = batch.roll, batch.adv, batch.zero_var, batch.vine_steps
