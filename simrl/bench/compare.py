@@ -17,7 +17,15 @@ from typing import Any
 
 import yaml
 
-from simrl.bench.figures import MEMORY_KEYS, aggregate, goals, load_record, ratios, robust
+from simrl.bench.figures import (
+    MEMORY_KEYS,
+    add_equal_wall_clock,
+    aggregate,
+    goals,
+    load_record,
+    ratios,
+    robust,
+)
 from simrl.bench.plots import plot_bars, plot_learning_curves
 from simrl.bench.report import render_report
 from simrl.files import atomic_write_text
@@ -148,6 +156,7 @@ def collect(
     distinct = _distinct(run_dirs)  # each run counted once, however often it is listed
     records = [r for r in (load_record(d, threshold) for d in distinct) if r is not None]
     ok = [r for r in records if r.get("status") == "completed"]
+    add_equal_wall_clock(ok)
     agg = aggregate(ok) if ok else {}
     memory = [r for r in (load_record(d, None) for d in _distinct(memory_dirs or [])) if r]
     memory_ok = aggregate([r for r in memory if r.get("status") == "completed"])

@@ -46,9 +46,10 @@ LEARNING_KEYS = (
     "success_rate",
     "steps_to_threshold",
     "seconds_to_threshold",
+    "return_at_equal_wall",
 )
 # Learning outcomes that also get the IQM and the probability of improvement (higher is better).
-ROBUST_KEYS = ("final_return_mean", "success_rate")
+ROBUST_KEYS = ("final_return_mean", "return_at_equal_wall", "success_rate")
 
 
 def run_record(
@@ -128,6 +129,38 @@ def load_record(run_dir: str | Path, threshold: float | None) -> dict[str, Any] 
     return rec
 
 
+def return_at(curve: list[dict[str, Any]], wall_s: float) -> float | None:
+    """The deterministic return of the last evaluation at or before `wall_s` seconds into the run
+    (None before the first one)."""
+    done = [p for p in curve if num(p.get("wall_s")) is not None and p["wall_s"] <= wall_s]
+    return num(done[-1]["return_mean"]) if done else None
+
+
+def add_equal_wall_clock(records: list[dict[str, Any]], x: str = "grpo", y: str = "ppo") -> None:
+    """Set `return_at_equal_wall` and `equal_wall_s` on the runs of `x` and `y` that share a seed:
+    each side's return at the wall time its evaluation curves share (the earlier of the two
+    curves' last evaluations, so the shorter run's end), None on runs without a partner.
+
+    A comparison at equal wall-clock is fair only between runs that shared the machine's load
+    (run side by side, or alone one after the other), which the report says.
+    """
+    by_seed: dict[Any, dict[str, dict[str, Any]]] = {}
+    for rec in records:
+        rec["return_at_equal_wall"] = rec["equal_wall_s"] = None
+        by_seed.setdefault(rec.get("seed"), {})[rec.get("algo")] = rec
+    for pair in by_seed.values():
+        if x not in pair or y not in pair:
+            continue
+        ends = [
+            max((num(p.get("wall_s")) or 0.0) for p in pair[a]["curve"] or [{}]) for a in (x, y)
+        ]
+        if min(ends) <= 0:
+            continue
+        for algo in (x, y):
+            pair[algo]["equal_wall_s"] = min(ends)
+            pair[algo]["return_at_equal_wall"] = return_at(pair[algo]["curve"], min(ends))
+
+
 def aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per algo: mean, sample std (ddof=1) and n over seeds of every memory, compute and learning
     figure (`simrl.results.aggregate.seed_stats`).
@@ -181,7 +214,7 @@ def ratios(agg: dict[str, dict[str, Any]], num: str = "grpo", den: str = "ppo") 
     for key in (*MEMORY_KEYS, *COMPUTE_KEYS, *LEARNING_KEYS):
         a, b = agg[num][key]["mean"], agg[den][key]["mean"]
         out[key] = a / b if a is not None and b not in (None, 0) else None
-    for key in ("final_return_mean", "best_eval_return", "success_rate"):
+    for key in ("final_return_mean", "best_eval_return", "success_rate", "return_at_equal_wall"):
         a, b = agg[num][key]["mean"], agg[den][key]["mean"]
         out[f"{key}_diff"] = a - b if a is not None and b is not None else None
     return out

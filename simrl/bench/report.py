@@ -28,6 +28,7 @@ LABELS = {
     "success_rate": "final success rate",
     "steps_to_threshold": "env steps to threshold",
     "seconds_to_threshold": "seconds to threshold",
+    "return_at_equal_wall": "return at equal wall-clock (same seed)",
 }
 SECTIONS = (("Memory", MEMORY_KEYS), ("Compute", COMPUTE_KEYS), ("Learning", LEARNING_KEYS))
 
@@ -128,8 +129,11 @@ def render_report(results: dict[str, Any]) -> str:
         ),
         "Learning": (
             "Deterministic evaluation return at the end of the budget (mean ± sample std over "
-            f"seeds); threshold = {fmt(setup.get('threshold'))}. The last column is GRPO - PPO "
-            "for returns and success, a ratio otherwise."
+            f"seeds); threshold = {fmt(setup.get('threshold'))}. Return at equal wall-clock: "
+            "per seed, each side's last evaluation at or before the earlier of the two runs' "
+            "last evaluations (the shorter run's end); fair only between runs that shared the "
+            "machine's load (side by side, or each alone). The last column is GRPO - PPO for "
+            "returns and success, a ratio otherwise."
         ),
     }
     for title, keys in SECTIONS:

@@ -4,7 +4,8 @@
 means with their ratio (difference for the final return) of peak learner memory, FLOPs per
 sample, update time, learner throughput and final return, read from each dir's results.json.
 `robust` recomputes, from each dir's completed runs, mean ± sample std and IQM [95% CI] of the
-final return per algorithm and P(GRPO > PPO) [95% CI] (`simrl.bench.figures.robust`), then per
+final return per algorithm and P(GRPO > PPO) [95% CI] of the final return, of the return at equal
+wall-clock and of success (`simrl.bench.figures.robust`), then per
 core preset P(GRPO > PPO) over all its tasks (rliable's average over tasks, runs x tasks
 bootstrap). Renderers only: every statistic comes from `simrl.bench.figures` / `simrl.results`.
 """
@@ -111,7 +112,7 @@ def robust_row(res: dict[str, Any]) -> list[str]:
             fmt_mean_std(s.get("mean"), s.get("std")),
             fmt_interval(e.get("value"), e.get("low"), e.get("high")),
         ]
-    for key in (RETURN, "success_rate"):
+    for key in (RETURN, "return_at_equal_wall", "success_rate"):
         e = poi.get(key, {})
         cells.append(fmt_interval(e.get("value"), e.get("low"), e.get("high")))
     return cells
@@ -152,6 +153,7 @@ ROBUST_HEAD = [
     "PPO mean ± std",
     "PPO IQM [95% CI]",
     "P(GRPO > PPO) [95% CI]",
+    "equal wall-clock: P(GRPO > PPO)",
     "success: P(GRPO > PPO)",
 ]
 

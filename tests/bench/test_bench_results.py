@@ -185,3 +185,25 @@ def test_update_time_leaves_out_memory_metered_updates():
     assert run_record(s, METRICS, None, {})["update_time_s_mean"] == pytest.approx(2.0)
     only = [{"update_time_s": 4.0, "memory_metered": 1.0}]
     assert run_record(s, only, None, {})["update_time_s_mean"] == pytest.approx(4.0)
+
+
+def test_equal_wall_clock_takes_each_side_at_the_shorter_runs_end():
+    """Seed 0: GRPO's curve ends at 100 s, PPO's (three times slower) at 300 s, so both are read at
+    100 s: GRPO's last point (-8), PPO's last evaluation by then, its first (-40). Seed 1 has no
+    PPO run: no equal-wall-clock figure. The rliable statistics pick the key up."""
+    from simrl.bench.figures import add_equal_wall_clock
+
+    slow = [(0, 0.0, -40.0), (2000, 150.0, -12.0), (4000, 300.0, -9.0)]
+    recs = [
+        run_record(summary("grpo", 0, 1, 1.0, -8.0, CURVE_A), METRICS, None, {}),
+        run_record(summary("grpo", 1, 1, 1.0, -9.0, CURVE_B), METRICS, None, {}),
+        run_record(summary("ppo", 0, 1, 1.0, -9.0, slow), METRICS, None, {}),
+    ]
+    add_equal_wall_clock(recs)
+    assert [r["equal_wall_s"] for r in recs] == [100.0, None, 100.0]
+    assert [r["return_at_equal_wall"] for r in recs] == [-8.0, None, -40.0]
+    rob = robust(recs)
+    assert rob["iqm"]["return_at_equal_wall"]["grpo"]["value"] == -8.0
+    assert rob["iqm"]["return_at_equal_wall"]["ppo"]["value"] == -40.0
+    assert rob["probability_of_improvement"]["return_at_equal_wall"]["value"] == 1.0
+    assert ratios(aggregate(recs))["return_at_equal_wall_diff"] == pytest.approx(32.0)

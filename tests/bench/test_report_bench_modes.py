@@ -77,7 +77,8 @@ def test_robust_tables(benches: list[Path], tmp_path: Path, capsys) -> None:
     assert cells[1] == "2"  # seeds
     assert cells[2] == "-8.5 ± 0.7071" and cells[4].startswith("-11 ± 1.414")
     assert cells[3].startswith("-8.5 [") and cells[5].startswith("-11 [")  # IQM = mean at 2 seeds
-    assert cells[6] == "1 [1, 1]" and cells[7] == "-"  # no success signal
+    assert cells[6] == "1 [1, 1]" and cells[8] == "-"  # no success signal
+    assert cells[7] == "1 [1, 1]"  # every curve ends at 1 s: equal wall-clock = the final returns
     pusher = next(line for line in md.splitlines() if line.startswith("| Pusher-v5 small"))
     assert "| 0 [0, 0] |" in pusher
     preset = next(line for line in md.splitlines() if line.startswith("| small |"))
