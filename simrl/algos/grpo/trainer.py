@@ -156,10 +156,9 @@ class GRPOTrainer:
 
     def update(self, batch: GroupBatch) -> dict[str, float]:
         """Epochs of minibatch Adam on the batch (step 4); the iteration's metrics."""
-        upd = self.learner.update(
-            batch.roll, batch.adv, batch.zero_var, self._lr_now(), self._ent_coef_now()
-        )
-        upd["ent_coef"] = self._ent_coef_now()
+        ent_coef = self._ent_coef_now()
+        upd = self.learner.update(batch.roll, batch.adv, batch.zero_var, self._lr_now(), ent_coef)
+        upd["ent_coef"] = ent_coef
         self.iteration += 1
         return self._metrics(batch, upd)
 
