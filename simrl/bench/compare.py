@@ -63,7 +63,7 @@ def plan_jobs(built: dict[str, TrainSpec], seeds: list[int]) -> list[BenchJob]:
 # Config keys that change a run's results; the others (progress, tensorboard, threads, ...) do not.
 RESULT_KEYS = (
     "algo", "env", "model", "precision", "seed", "total_env_steps", "device", "compile",
-    "precision_strict", "eval_every", "eval_episodes",
+    "precision_strict", "eval_every", "eval_every_steps", "eval_episodes",
 )  # fmt: skip
 
 

@@ -37,9 +37,11 @@ def plan_bench(
     """(bench settings with the seeds to run, each side's `TrainSpec` for the comparison, the
     setup dict of results.json) from each side's checked spec (`built`).
 
-    Both sides share env, model, precision, device, seeds and env-step budget; each side's
-    `eval_every` is set so both evaluate about `bench.eval_points` times per run at similar env
-    steps (their iterations differ in size).
+    Both sides share env, model, precision, device, seeds and env-step budget. Where the config
+    sets `eval_every_steps` (as the locomotion presets do), both sides already evaluate at the same
+    env steps and keep it, so runs made with `simrl-train` are reused as they are; otherwise each
+    side's `eval_every` is set so both evaluate about `bench.eval_points` times per run at similar
+    env steps (their iterations differ in size).
     """
     first = next(iter(built.values()))
     seeds = QUICK_SEEDS if bench.quick else list(bench.seeds)
@@ -50,8 +52,10 @@ def plan_bench(
         budget = QUICK_GRPO_ITERATIONS * max(per_iter.values())
     out = {}
     for algo, b in built.items():
-        eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
-        changes: dict[str, Any] = {"total_env_steps": budget, "eval_every": eval_every}
+        changes: dict[str, Any] = {"total_env_steps": budget}
+        if not b.run.eval_every_steps or bench.quick:
+            eval_every = max(1, round(budget / (per_iter[algo] * bench.eval_points)))
+            changes.update(eval_every=eval_every, eval_every_steps=0)
         if bench.quick:
             changes.update(eval_episodes=QUICK_EVAL_EPISODES, checkpoint_every=0, tensorboard=False)
         # config.yaml records every setting the run is given here

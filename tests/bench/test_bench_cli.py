@@ -102,3 +102,24 @@ def test_quick_mode_records_its_changes_in_the_runs_config() -> None:
             assert spec.config_dict[key] == getattr(spec.run, key), key
         assert spec.run.checkpoint_every == 0 and spec.config_dict["tensorboard"] is False
         assert spec.config_dict["total_env_steps"] == 3 * 200  # three GRPO iterations
+
+
+@pytest.mark.parametrize("every_steps", [0, 100])
+def test_eval_schedule_in_env_steps_is_kept(every_steps: int) -> None:
+    """A config that evaluates every N env steps (the locomotion presets) keeps that schedule on
+    both sides, so a run made with `simrl-train` and the same settings is reused by the bench;
+    without it each side evaluates about `bench.eval_points` times (400 steps / 2 points: every
+    200 steps = 1 GRPO iteration of 200, 2 PPO iterations of 100)."""
+    from hydra import compose, initialize_config_module
+
+    from simrl.cli.bench import build_bench
+    from simrl.config.schema import register
+
+    register()
+    with initialize_config_module("simrl.conf", version_base="1.3"):
+        cfg = compose("bench", overrides=[*TINY, "eval_every=7", f"eval_every_steps={every_steps}"])
+    _, built, _ = build_bench(cfg)
+    want = {"grpo": 1, "ppo": 2} if every_steps == 0 else {"grpo": 7, "ppo": 7}
+    for algo, spec in built.items():
+        assert spec.run.eval_every == spec.config_dict["eval_every"] == want[algo], algo
+        assert spec.run.eval_every_steps == spec.config_dict["eval_every_steps"] == every_steps
