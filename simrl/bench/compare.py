@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from simrl.bench.figures import (
+    FLOP_KEYS,
     MEMORY_KEYS,
     add_equal_wall_clock,
     aggregate,
@@ -164,6 +165,11 @@ def collect(
         if algo in agg:
             agg[algo].update({k: figures[k] for k in MEMORY_KEYS})
             agg[algo]["memory_from"] = "memory pass (equal per-pass batches)"
+            if figures.get("peak_memory_method"):
+                agg[algo]["peak_memory_method"] = figures["peak_memory_method"]
+            if all(agg[algo][k]["mean"] is None for k in FLOP_KEYS):  # learning runs unmetered
+                agg[algo].update({k: figures[k] for k in FLOP_KEYS})
+                agg[algo]["flops_from"] = "memory pass (learning runs not metered)"
     rat = ratios(agg)
     results: dict[str, Any] = {
         "setup": setup,

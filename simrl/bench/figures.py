@@ -48,6 +48,11 @@ LEARNING_KEYS = (
     "seconds_to_threshold",
     "return_at_equal_wall",
 )
+# FLOPs of one sample's forward+backward: the same at any batch, so the memory pass can supply
+# them (its per-update figures are of its own short first iterations, not the learning runs').
+FLOP_KEYS = ("learner_flops_per_sample",)
+# Learning outcomes compared as GRPO - PPO (returns can be negative), not as a ratio.
+DIFF_KEYS = ("final_return_mean", "best_eval_return", "success_rate", "return_at_equal_wall")
 # Learning outcomes that also get the IQM and the probability of improvement (higher is better).
 ROBUST_KEYS = ("final_return_mean", "return_at_equal_wall", "success_rate")
 
@@ -214,7 +219,7 @@ def ratios(agg: dict[str, dict[str, Any]], num: str = "grpo", den: str = "ppo") 
     for key in (*MEMORY_KEYS, *COMPUTE_KEYS, *LEARNING_KEYS):
         a, b = agg[num][key]["mean"], agg[den][key]["mean"]
         out[key] = a / b if a is not None and b not in (None, 0) else None
-    for key in ("final_return_mean", "best_eval_return", "success_rate", "return_at_equal_wall"):
+    for key in DIFF_KEYS:
         a, b = agg[num][key]["mean"], agg[den][key]["mean"]
         out[f"{key}_diff"] = a - b if a is not None and b is not None else None
     return out

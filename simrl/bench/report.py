@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from simrl.bench.figures import COMPUTE_KEYS, LEARNING_KEYS, MEMORY_KEYS
+from simrl.bench.figures import COMPUTE_KEYS, DIFF_KEYS, LEARNING_KEYS, MEMORY_KEYS
 from simrl.results.format import fmt, fmt_diff, fmt_interval, fmt_mean_std, fmt_ratio
 
 LABELS = {
@@ -45,7 +45,7 @@ def _cell(stat: dict[str, Any], key: str) -> str:
 def ratio_cell(ratios: dict[str, Any], key: str) -> str:
     """GRPO vs PPO for one figure: the difference for learning outcomes (`+2.75 (diff)`, returns
     can be negative), else the ratio (`0.412x`)."""
-    if key in ("final_return_mean", "best_eval_return", "success_rate"):
+    if key in DIFF_KEYS:
         diff = ratios.get(f"{key}_diff")
         return "-" if diff is None else f"{fmt_diff(diff)} (diff)"
     return fmt_ratio(ratios.get(key))
@@ -126,6 +126,13 @@ def render_report(results: dict[str, Any]) -> str:
             "steps/s and times per update leave out the meters' overhead (a metered update is "
             "charged the per-sample time of the run's unmetered updates; `meters=false` turns "
             "the meters off)."
+            + (
+                " The learning runs were not metered (`meters=false`): FLOPs per sample come "
+                "from the memory pass (same core; they do not depend on the batch), the "
+                "per-update figures are not measured."
+                if any(a.get("flops_from") for a in agg.values())
+                else ""
+            )
         ),
         "Learning": (
             "Deterministic evaluation return at the end of the budget (mean ± sample std over "

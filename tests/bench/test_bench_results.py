@@ -142,6 +142,8 @@ def test_report_and_files(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert "| peak learner memory (bytes) | 300 | 1000 | 0.3x |" in report
     assert "| final deterministic return | -8 | -10 | +2 (diff) |" in report
+    # both curves end at 100 s: each side's last evaluation (-8, PPO's -9), compared as a diff
+    assert "| return at equal wall-clock (same seed) | -8 | -9 | +1 (diff) |" in report
     assert "## Goals" in report and report == render_report(json.loads(json.dumps(data)))
     assert res["plots"]["learning curves"] == "learning_curves.png"
     # rliable's statistics beside mean ± std (n); one seed per side: no std, no interval
@@ -207,3 +209,44 @@ def test_equal_wall_clock_takes_each_side_at_the_shorter_runs_end():
     assert rob["iqm"]["return_at_equal_wall"]["ppo"]["value"] == -40.0
     assert rob["probability_of_improvement"]["return_at_equal_wall"]["value"] == 1.0
     assert ratios(aggregate(recs))["return_at_equal_wall_diff"] == pytest.approx(32.0)
+
+
+def _write_run(d, summ):
+    d.mkdir(parents=True)
+    (d / "summary.json").write_text(json.dumps(summ))
+    with (d / "metrics.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, ["update_time_s", "epochs_done"])
+        w.writeheader()
+        w.writerows(METRICS)
+    return d
+
+
+def test_flops_come_from_the_memory_pass_when_learning_runs_are_unmetered(tmp_path):
+    """Learning runs with `meters=false` have no FLOPs; the memory pass (metered, equal per-pass
+    batches) supplies them with its memory figures, and the report says so. Metered learning runs
+    keep their own FLOPs."""
+    learn = [
+        _write_run(tmp_path / "runs" / f"{a}_seed0", summary(a, 0, None, None, -8.0, CURVE_A))
+        for a in ("grpo", "ppo")
+    ]
+    memory = [
+        _write_run(tmp_path / "memory" / f"{a}_seed0", summary(a, 0, peak, flops, -50.0, CURVE_A))
+        for a, peak, flops in (("grpo", 300, 1000.0), ("ppo", 1000, 2000.0))
+    ]
+    setup = {"env_id": "Reacher-v5", "model": "small", "threshold": None, "command": "x"}
+    res = write_results(learn, tmp_path, setup, plots=False, memory_dirs=memory)
+    for algo, flops in (("grpo", 1000.0), ("ppo", 2000.0)):
+        assert res["aggregate"][algo]["learner_flops_per_sample"]["mean"] == flops
+        assert res["aggregate"][algo]["flops_from"].startswith("memory pass")
+    assert res["ratios"]["learner_flops_per_sample"] == pytest.approx(0.5)
+    goal = {g["goal"]: g for g in res["goals"]}
+    assert any("FLOPs" in k and v["met"] for k, v in goal.items())
+    assert res["aggregate"]["ppo"]["learner_flops_per_update"]["mean"] is None  # not measured
+    assert "FLOPs per sample come from the memory pass" in (tmp_path / "report.md").read_text()
+    metered = [
+        _write_run(tmp_path / "m" / f"{a}_seed0", summary(a, 0, 5, 3000.0, -8.0, CURVE_A))
+        for a in ("grpo", "ppo")
+    ]
+    res = write_results(metered, tmp_path / "m", setup, plots=False, memory_dirs=memory)
+    assert res["aggregate"]["grpo"]["learner_flops_per_sample"]["mean"] == 3000.0
+    assert "flops_from" not in res["aggregate"]["grpo"]
