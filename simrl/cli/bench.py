@@ -5,7 +5,8 @@
     simrl-bench -m model=base,large total_env_steps=20000   # a sweep of comparisons
 
 Writes into Hydra's output dir: runs/<algo>_seed<k>/ (each a full run directory), memory/runs/
-(one metered iteration per side at equal per-pass batches: the memory figures), results.json,
+(one metered iteration per side at equal per-pass batches: the memory figures, and FLOPs per
+sample when the learning runs are not metered), results.json,
 report.md, learning_curves.png and memory_compute.png. Learning and speed are compared with each
 learner at its own settings (GRPO's automatic micro-batch included); memory at equal per-pass
 batches (GRPO's micro-batch = PPO's minibatch), in that separate pass. Algorithm settings:
