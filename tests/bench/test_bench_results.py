@@ -59,6 +59,17 @@ def records():
     return g + p
 
 
+def _write_run(d, summ):
+    """A run directory with `summ` as its summary.json and the shared METRICS rows."""
+    d.mkdir(parents=True)
+    (d / "summary.json").write_text(json.dumps(summ))
+    with (d / "metrics.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, ["update_time_s", "epochs_done"])
+        w.writeheader()
+        w.writerows(METRICS)
+    return d
+
+
 def test_run_record_derived_numbers():
     rec = records()[0]
     # update time: mean of the unmetered updates (the first is left out) = (1 + 2 + 3) / 3
@@ -120,19 +131,13 @@ def test_robust_with_success_and_one_seed():
 
 
 def test_report_and_files(tmp_path):
-    run_dirs = []
-    for algo, s, peak, flops, ret, curve in (
-        ("grpo", 0, 300, 1000.0, -8.0, CURVE_A),
-        ("ppo", 0, 1000, 2000.0, -10.0, CURVE_B),
-    ):
-        d = tmp_path / "runs" / f"{algo}_seed{s}"
-        d.mkdir(parents=True)
-        (d / "summary.json").write_text(json.dumps(summary(algo, s, peak, flops, ret, curve)))
-        with (d / "metrics.csv").open("w", newline="") as f:
-            w = csv.DictWriter(f, ["update_time_s", "epochs_done"])
-            w.writeheader()
-            w.writerows(METRICS)
-        run_dirs.append(d)
+    run_dirs = [
+        _write_run(tmp_path / "runs" / f"{algo}_seed{s}", summary(algo, s, peak, flops, ret, curve))
+        for algo, s, peak, flops, ret, curve in (
+            ("grpo", 0, 300, 1000.0, -8.0, CURVE_A),
+            ("ppo", 0, 1000, 2000.0, -10.0, CURVE_B),
+        )
+    ]
     setup = {"env_id": "Reacher-v5", "model": "small", "threshold": -10.0, "command": "simrl-bench"}
     res = write_results(run_dirs, tmp_path, setup)
     for name in ("results.json", "report.md", "learning_curves.png", "memory_compute.png"):
@@ -209,16 +214,6 @@ def test_equal_wall_clock_takes_each_side_at_the_shorter_runs_end():
     assert rob["iqm"]["return_at_equal_wall"]["ppo"]["value"] == -40.0
     assert rob["probability_of_improvement"]["return_at_equal_wall"]["value"] == 1.0
     assert ratios(aggregate(recs))["return_at_equal_wall_diff"] == pytest.approx(32.0)
-
-
-def _write_run(d, summ):
-    d.mkdir(parents=True)
-    (d / "summary.json").write_text(json.dumps(summ))
-    with (d / "metrics.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, ["update_time_s", "epochs_done"])
-        w.writeheader()
-        w.writerows(METRICS)
-    return d
 
 
 def test_flops_come_from_the_memory_pass_when_learning_runs_are_unmetered(tmp_path):
