@@ -30,7 +30,8 @@ class GaussianHead(nn.Module):
     """Diagonal Gaussian policy head: features -> (mean, log_std), both (batch, act_dim).
 
     ``log_std`` is a free parameter (SB3 style) unless ``state_dependent_std``, and is clamped to
-    [LOG_STD_MIN, LOG_STD_MAX].
+    [min_log_std, LOG_STD_MAX]: a floor above LOG_STD_MIN keeps a policy exploring when its
+    gradient would shrink the std to nothing (below the floor the std stays at the floor).
     """
 
     def __init__(
@@ -39,14 +40,20 @@ class GaussianHead(nn.Module):
         act_dim: int,
         state_dependent_std: bool = False,
         init_log_std: float = -0.5,
+        min_log_std: float = LOG_STD_MIN,
     ) -> None:
         super().__init__()
         _check_dim("GaussianHead in_dim", in_dim)
         _check_dim("GaussianHead act_dim", act_dim)
-        if not LOG_STD_MIN <= init_log_std <= LOG_STD_MAX:
+        if not LOG_STD_MIN <= min_log_std <= LOG_STD_MAX:
             raise ValueError(
-                f"GaussianHead init_log_std={init_log_std} must be in [{LOG_STD_MIN}, {LOG_STD_MAX}]"
+                f"GaussianHead min_log_std={min_log_std} must be in [{LOG_STD_MIN}, {LOG_STD_MAX}]"
             )
+        if not min_log_std <= init_log_std <= LOG_STD_MAX:
+            raise ValueError(
+                f"GaussianHead init_log_std={init_log_std} must be in [{min_log_std}, {LOG_STD_MAX}]"
+            )
+        self.min_log_std = float(min_log_std)
         self.act_dim = act_dim
         self.state_dependent_std = state_dependent_std
         self.mean = _linear(in_dim, act_dim, 0.01)
@@ -62,7 +69,7 @@ class GaussianHead(nn.Module):
             log_std = self.log_std_layer(features)
         else:
             log_std = self.log_std.expand_as(mean)
-        return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+        return mean, log_std.clamp(self.min_log_std, LOG_STD_MAX)
 
     def distribution(self, features: torch.Tensor) -> Normal:
         """The Normal distribution (per action dim) for ``features``; sum log_prob over the last dim."""

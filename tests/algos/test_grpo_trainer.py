@@ -184,12 +184,26 @@ def test_load_state_rejects_mismatch():
         ("epochs", 0, "GRPOConfig.epochs=0"),
         ("gamma", 1.5, "GRPOConfig.gamma=1.5"),
         ("lr", -1.0, r"GRPOConfig.lr=-1.0 must be a number in \(0, 10\], or 0 for auto"),
+        ("min_log_std", -6.0, r"GRPOConfig.min_log_std=-6.0 must be a number in \[-5.0, 2.0\]"),
+        ("min_log_std", 0.0, r"GRPOConfig.init_log_std=-1.0 is below min_log_std=0.0"),
     ],
 )
 def test_config_errors_are_one_line(field, value, match):
     with pytest.raises(ValueError, match=match) as err:
         GRPOConfig(**{field: value})
     assert "\n" not in str(err.value)
+
+
+def test_min_log_std_is_the_floor_of_rollouts_and_updates():
+    """With the floor at the initial log std, updates that lower the parameter (lr 0.05) leave the
+    std the rollouts draw with and the metric at the floor: e^-1 exactly."""
+    tr = trainer(tiny(init_log_std=-1.0, min_log_std=-1.0, lr=0.05))
+    for _ in range(3):
+        m = tr.update(tr.collect())
+    assert float(tr.policy.head.log_std.detach().min()) < -1.0  # the parameter went below the floor
+    assert m["log_std_mean"] == pytest.approx(-1.0)
+    _, log_std = tr.policy(torch.zeros(1, tr.policy.core.in_dim))
+    assert torch.all(log_std == -1.0)
 
 
 def test_mc_values_match_a_near_deterministic_continuation():

@@ -36,6 +36,23 @@ def test_log_std_clamped():
     assert log_std[0].tolist() == [LOG_STD_MIN, LOG_STD_MAX]
 
 
+@pytest.mark.parametrize("state_dependent", [False, True])
+def test_log_std_floor(state_dependent):
+    """`min_log_std` is the floor: a log std pushed to -3 comes out at -1.5, and the log-prob is
+    the Gaussian's with std e^-1.5 (reference: the formula), for either kind of std."""
+    head = GaussianHead(4, 2, state_dependent, init_log_std=-1.0, min_log_std=-1.5)
+    with torch.no_grad():
+        if state_dependent:
+            head.log_std_layer.bias.fill_(-3.0)
+        else:
+            head.log_std.fill_(-3.0)
+    mean, log_std = head(torch.zeros(3, 4))
+    assert torch.all(log_std == -1.5)
+    a = mean[:1] + math.exp(-1.5)  # one std away in each dim
+    expected = 2 * (-0.5 + 1.5 - 0.5 * math.log(2 * math.pi))
+    assert head.distribution(torch.zeros(1, 4)).log_prob(a).sum().item() == pytest.approx(expected)
+
+
 def test_state_dependent_std():
     head = GaussianHead(8, 2, state_dependent_std=True, init_log_std=-1.0)
     _, log_std = head(torch.zeros(4, 8))
@@ -55,5 +72,9 @@ def test_bad_head_args():
         GaussianHead(4, 0)
     with pytest.raises(ValueError, match="init_log_std"):
         GaussianHead(4, 2, init_log_std=10.0)
+    with pytest.raises(ValueError, match="init_log_std=-2.0 must be in \\[-1.0"):
+        GaussianHead(4, 2, init_log_std=-2.0, min_log_std=-1.0)
+    with pytest.raises(ValueError, match="min_log_std=-9"):
+        GaussianHead(4, 2, min_log_std=-9)
     with pytest.raises(ValueError, match="in_dim"):
         ValueHead(-1)

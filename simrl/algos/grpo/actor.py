@@ -42,6 +42,7 @@ def build_policy(
             squash=algo.squash,
             state_dependent_std=algo.state_dependent_std,
             init_log_std=algo.init_log_std,
+            min_log_std=algo.min_log_std,
             obs_norm=algo.obs_norm,
             obs_clip=algo.obs_clip,
         )

@@ -95,6 +95,9 @@ class GRPOConfig:
     squash: str = limit("tanh", choices=SQUASHES)  # tanh | clip
     state_dependent_std: bool = False
     init_log_std: float = limit(-1.0, ge=-5.0, le=2.0)
+    # floor of the log std (-5: none): a policy whose std the outcome-only gradient would shrink
+    # to nothing keeps exploring, so groups from one exact state still differ
+    min_log_std: float = limit(-5.0, ge=-5.0, le=2.0)
     # exploration noise colour over a rollout: 0 white (a fresh draw each step), 1 pink, 2 red
     noise_beta: float = limit(0.0, ge=0.0, le=3.0)
     # mirrored exploration noise inside each group: row 2k+1 draws -noise of row 2k (pairs share
@@ -114,6 +117,12 @@ class GRPOConfig:
                 "GRPOConfig", "group_size", self.group_size,
                 f"gives num_groups x group_size = {self.num_groups * self.group_size} rows, "
                 f"more than {MAX_ROWS}",
+            )  # fmt: skip
+        if self.init_log_std < self.min_log_std:
+            raise ConfigValueError(
+                "GRPOConfig", "init_log_std", self.init_log_std,
+                f"is below min_log_std={self.min_log_std}",
+                allowed=f"[{self.min_log_std}, 2.0]",
             )  # fmt: skip
         if self.entropy == "squashed" and self.squash != "tanh":
             raise ConfigValueError(

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from simrl.nn import Core, CoreConfig, GaussianHead
+from simrl.nn.heads import LOG_STD_MIN
 
 LOG_2 = math.log(2.0)
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -91,6 +92,7 @@ class GaussianPolicy(nn.Module):
         squash: str = "tanh",
         state_dependent_std: bool = False,
         init_log_std: float = -0.5,
+        min_log_std: float = LOG_STD_MIN,
         obs_norm: bool = True,
         obs_clip: float = 10.0,
     ) -> None:
@@ -108,7 +110,9 @@ class GaussianPolicy(nn.Module):
         self.act_dim = int(low.shape[0])
         self.normalizer = RunningNorm(obs_dim, obs_clip) if obs_norm else None
         self.core = Core(obs_dim, core_cfg)
-        self.head = GaussianHead(self.core.out_dim, self.act_dim, state_dependent_std, init_log_std)
+        self.head = GaussianHead(
+            self.core.out_dim, self.act_dim, state_dependent_std, init_log_std, min_log_std
+        )
         self.register_buffer("act_center", torch.tensor((high + low) / 2.0, dtype=torch.float32))
         self.register_buffer("act_half", torch.tensor((high - low) / 2.0, dtype=torch.float32))
 
