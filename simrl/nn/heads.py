@@ -31,7 +31,8 @@ class GaussianHead(nn.Module):
 
     ``log_std`` is a free parameter (SB3 style) unless ``state_dependent_std``, and is clamped to
     [min_log_std, LOG_STD_MAX]: a floor above LOG_STD_MIN keeps a policy exploring when its
-    gradient would shrink the std to nothing (below the floor the std stays at the floor).
+    gradient would shrink the std to nothing. The clamp passes no gradient below the floor, so a
+    free log std that crosses it stays at the floor for the rest of training.
     """
 
     def __init__(

@@ -96,7 +96,8 @@ class GRPOConfig:
     state_dependent_std: bool = False
     init_log_std: float = limit(-1.0, ge=-5.0, le=2.0)
     # floor of the log std (-5: none): a policy whose std the outcome-only gradient would shrink
-    # to nothing keeps exploring, so groups from one exact state still differ
+    # to nothing keeps exploring, so groups from one exact state still differ; a std that reaches
+    # the floor stays there (the clamp passes no gradient below it)
     min_log_std: float = limit(-5.0, ge=-5.0, le=2.0)
     # exploration noise colour over a rollout: 0 white (a fresh draw each step), 1 pink, 2 red
     noise_beta: float = limit(0.0, ge=0.0, le=3.0)

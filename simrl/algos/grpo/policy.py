@@ -16,8 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from simrl.nn import Core, CoreConfig, GaussianHead
-from simrl.nn.heads import LOG_STD_MIN
+from simrl.nn import LOG_STD_MIN, Core, CoreConfig, GaussianHead
 
 LOG_2 = math.log(2.0)
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
