@@ -33,6 +33,10 @@ groups always starts from the task's own resets. Candidates come from
   goal and arm) only when a row of its group succeeded, so untried candidates never crowd the
   archive. `variant_levels` says how j is drawn: `uniform` over 0..K, or `adaptive`, by each
   level's own success rate (`simrl.sim.variant_levels`).
+- goal directions (`direction_bins` B > 0, goal tasks): the task's resets a group starts from are
+  drawn again, up to a few times, where their goal's direction (from the object, in the x-y
+  plane) falls in a bin whose groups all fail or all succeed, so reset groups go where success is
+  intermediate (`simrl.sim.goal_directions`).
 
 When the archive holds more than `capacity` candidates, those of the lowest weight go (the oldest
 first on ties); demonstration states always stay (their early states are too hard at first and
@@ -53,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from simrl.sim.goal_directions import GoalDirections, direction_bin
 from simrl.sim.start_states import (
     CurriculumConfig,
     StartBank,
@@ -241,6 +246,7 @@ class AdaptiveStarts(StartStates):
         goal_steps: int = 0,
         arm_steps: int = 0,
         variant_levels: str = "uniform",
+        direction_bins: int = 0,
     ) -> None:
         env_id = None if demos is None else demos.env_id
         self.bank = Archive(env_id, None if demos is None else demos.options)
@@ -262,6 +268,19 @@ class AdaptiveStarts(StartStates):
             sharpness=self.sharpness, explore=self.explore, memory=self.memory,
         )  # fmt: skip
         self.pending_level = np.zeros((0, 2), np.int64)  # (goal j, arm j) of groups in flight
+        self.direction_bins = int(direction_bins)
+        self.directions = (
+            GoalDirections(
+                self.direction_bins,
+                prior=self.prior,
+                sharpness=self.sharpness,
+                explore=self.explore,
+                memory=self.memory,
+            )  # fmt: skip
+            if self.direction_bins
+            else None
+        )
+        self.pending_bin = np.zeros(0, np.int64)  # goal-direction bin of groups in flight, or -1
         self.next_level = np.zeros((0, 2), np.int64)  # levels drawn for the groups about to start
         self.start_row = np.zeros(0, np.int64)  # first env row of groups started from the archive
         self.start_ach: np.ndarray | None = None  # ... and their achieved goals at the start
@@ -292,6 +311,7 @@ class AdaptiveStarts(StartStates):
             goal_steps=cfg.goal_steps,
             arm_steps=cfg.arm_steps,
             variant_levels=cfg.variant_levels,
+            direction_bins=cfg.direction_bins,
         )
 
     def _new_uids(self, n: int) -> np.ndarray:
@@ -348,6 +368,10 @@ class AdaptiveStarts(StartStates):
         levels = self.next_level if len(self.next_level) == k else np.zeros((k, 2), np.int64)
         self.pending_level = np.concatenate([self.pending_level, levels])
         self.next_level = np.zeros((0, 2), np.int64)
+        bins = np.full(k, -1, np.int64)
+        if self.directions is not None and achieved is not None and desired is not None:
+            bins = direction_bin(achieved, desired, self.direction_bins)
+        self.pending_bin = np.concatenate([self.pending_bin, bins])
         uids = self._new_uids(k)
         self.pending.add(snap, k)
         self.pending_uid = np.concatenate([self.pending_uid, uids])
@@ -370,6 +394,7 @@ class AdaptiveStarts(StartStates):
             self.pending_uid = self.pending_uid[keep]
             self.pending_row = self.pending_row[keep]
             self.pending_level = self.pending_level[keep]
+            self.pending_bin = self.pending_bin[keep]
             if self.pending_achieved is not None:
                 self.pending_achieved = self.pending_achieved[keep]
             if self.pending_arm is not None:
@@ -435,6 +460,8 @@ class AdaptiveStarts(StartStates):
             arm = None if self.pending_arm is None else _moved(self.pending_arm[pend[:1]])
             goal = None if self.pending_goal is None else _moved(self.pending_goal[pend[:1]])
             self.levels.count(self.pending_level[pend[0]], k, m)
+            if self.directions is not None and self.pending_bin[pend[0]] >= 0:
+                self.directions.count(self.pending_bin[pend[0]], k, m)
             self._drop_pending(self.pending_uid != uid)
             if arm is None and goal is None:
                 self.reset_eps += m
@@ -566,6 +593,8 @@ class AdaptiveStarts(StartStates):
             self.archive_succ / self.archive_eps if self.archive_eps else float("nan")
         )
         out.update(self.levels.metrics())
+        if self.directions is not None:
+            out.update(self.directions.metrics())
         self._clear_stats()
         return out
 
@@ -592,7 +621,9 @@ class AdaptiveStarts(StartStates):
             "pending_goal": _or_empty(self.pending_goal),
             "variant_stats": np.array([self.variant_eps, self.variant_succ], np.int64),
             "pending_level": self.pending_level.copy(),
+            "pending_bin": self.pending_bin.copy(),
             **self.levels.state_dict(),
+            **({} if self.directions is None else self.directions.state_dict()),
             "goal": _or_empty(b.goal),
             "arm": _or_empty(b.arm),
             "start_row": self.start_row.copy(),
@@ -643,6 +674,11 @@ class AdaptiveStarts(StartStates):
             state.get("pending_level", np.zeros((n_pending, 2))), np.int64
         ).copy()
         self.levels.load_state_dict(state)
+        self.pending_bin = np.asarray(
+            state.get("pending_bin", np.full(n_pending, -1)), np.int64
+        ).copy()
+        if self.directions is not None:
+            self.directions.load_state_dict(state)
         b.goal = _or_none(state["goal"])
         b.arm = _or_none(state.get("arm", np.zeros((0, 0))))  # states saved before nearer arms
         self.start_row = np.asarray(state["start_row"], np.int64).copy()

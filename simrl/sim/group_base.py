@@ -34,6 +34,7 @@ import numpy as np
 from gymnasium.vector.utils import batch_space
 
 from simrl.sim.arg_checks import AUTORESET_MODES
+from simrl.sim.goal_directions import TRIES
 from simrl.sim.reward_terms import zero_terms
 from simrl.sim.sampling import generator_from_state
 
@@ -160,6 +161,11 @@ class GroupEnv(gym.vector.VectorEnv):
         """Whether the task has an arm and an object, so starts can move the arm nearer."""
         return self._b_approach(np.zeros(1, np.int64)) is not None
 
+    def has_goal_directions(self) -> bool:
+        """Whether the task has goals with an x-y position (`curriculum.direction_bins`)."""
+        goal = self._b_achieved_goal(np.zeros(1, np.int64))
+        return goal is not None and np.shape(goal)[-1] >= 2
+
     def no_approach(self) -> str:
         """Why `curriculum.arm_steps` > 0 is refused here (envs without `has_approach`)."""
         return (
@@ -246,6 +252,7 @@ class GroupEnv(gym.vector.VectorEnv):
         chosen = picks >= 0
         own = groups[~chosen]
         if own.size and self.start_states.tracks_resets:
+            self._redraw_by_direction(own)
             first = own * self.group_size  # every row of a group holds the same start state
             self._start_row[self.group_rows(own)] = self._track_resets(own, first)
         if not chosen.any():
@@ -270,6 +277,21 @@ class GroupEnv(gym.vector.VectorEnv):
         if hasattr(self.start_states, "started"):  # AdaptiveStarts
             first = groups[chosen] * self.group_size
             self.start_states.started(first, self._b_achieved_goal(first))
+
+    def _redraw_by_direction(self, groups: np.ndarray) -> None:
+        """Reset `groups` again (a few times at most) where the start states' goal directions
+        say so (`simrl.sim.goal_directions`; nothing without them)."""
+        directions = getattr(self.start_states, "directions", None)
+        for last in [False] * (TRIES - 1) + [True]:
+            if directions is None or not groups.size:
+                return
+            first = groups * self.group_size
+            achieved, desired = self._b_achieved_goal(first), self._b_desired_goal(first)
+            if achieved is None or desired is None:
+                return
+            groups = groups[~directions.keep(self._rng, achieved, desired, last)]
+            if groups.size:
+                self._b_reset_groups(groups)
 
     def _track_resets(self, own: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Hand the groups `own` (first rows `first`), just reset by the task, to the start-state
@@ -296,6 +318,13 @@ class GroupEnv(gym.vector.VectorEnv):
         whose bank was recorded on this env id and options); None restores the task's resets."""
         if start_states is not None:
             start_states.bank.check(self.env_id, self.task_options())
+            bins = int(getattr(start_states, "direction_bins", 0))
+            if bins and not self.has_goal_directions():
+                raise ValueError(
+                    f"curriculum.direction_bins={bins} needs a goal task whose goals have an x-y "
+                    f"position (simrl/Push-v0, simrl/PickPlace-v0); env {self.env_id!r} has none: "
+                    "use 0"
+                )
             steps = int(getattr(start_states, "arm_steps", 0))
             if steps and not self.has_approach():
                 raise ValueError(f"curriculum.arm_steps={steps} {self.no_approach()}: use 0")

@@ -83,6 +83,9 @@ class CurriculumConfig:
     # adaptive: how a reset variant's level j is drawn: uniform in 0..K, or adaptive (j = 0 keeps
     # its uniform share; levels 1..K by the weight of their own success rate)
     variant_levels: str = limit("uniform", choices=VARIANT_LEVELS)
+    # adaptive: goal tasks: task resets drawn again where the goal's direction (this many bins)
+    # gives groups that all fail or all succeed (0: off; see simrl.sim.goal_directions)
+    direction_bins: int = limit(0, ge=0, le=64)
 
     def __post_init__(self) -> None:
         self.validate()

@@ -65,6 +65,14 @@ def test_arm_variants_for_a_task_without_an_arm_and_object_are_refused_up_front(
     )
 
 
+def test_goal_directions_for_a_task_without_goals_are_refused_up_front(tmp_path):
+    _refused(
+        ["env=reach", "curriculum=adaptive", "curriculum.demos=0", "curriculum.direction_bins=8"],
+        tmp_path,
+        "curriculum.direction_bins=8 needs a goal task",
+    )
+
+
 def test_hydra_config_flags_do_not_bypass_the_checks(tmp_path):
     (tmp_path / "confs").mkdir()
     work = tmp_path / "work"

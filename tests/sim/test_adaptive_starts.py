@@ -505,11 +505,13 @@ def test_nearer_arm_starts_refused_for_an_env_without_an_arm():
         make_training_env(cfg, num_groups=1, group_size=2, seed=0, autoreset_mode="disabled")
 
 
-@pytest.mark.parametrize(("steps", "levels"), [(0, "uniform"), (2, "uniform"), (2, "adaptive")])
-def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, levels):
+@pytest.mark.parametrize(
+    ("steps", "levels", "bins"), [(0, "uniform", 0), (2, "uniform", 0), (2, "adaptive", 8)]
+)
+def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, levels, bins):
     """A GRPO trainer's checkpoint (weights-only) carries the sampler: two iterations, save, load
     into a fresh trainer, two more give the same weights and archive as four straight (also
-    with nearer-goal and nearer-arm reset variants in flight)."""
+    with nearer-goal and nearer-arm reset variants in flight, and goal-direction counts)."""
     import io
 
     from simrl.algos.grpo import GRPOConfig, make_trainer
@@ -527,6 +529,7 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, lev
             arm_steps=steps,
             goal_steps=steps,
             variant_levels=levels,
+            direction_bins=bins,
         ),
     )
     algo = GRPOConfig(num_groups=4, group_size=2, minibatch_size=256, epochs=1)
@@ -554,3 +557,6 @@ def test_grpo_resume_with_the_adaptive_sampler_continues_the_same_run(steps, lev
     np.testing.assert_array_equal(sa.bank.succ, sb.bank.succ)
     for kind in ("goal", "arm"):
         np.testing.assert_array_equal(sa.levels.stats[kind], sb.levels.stats[kind])
+    if bins:
+        np.testing.assert_array_equal(sa.directions.stats, sb.directions.stats)
+        assert sa.directions.stats[2].sum() > 0  # reset groups were counted
