@@ -89,10 +89,10 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
             f"env.options ({given}) refused by {env_cfg.id}: {first_line(exc)}"
         ) from None
     try:
-        steps = env_cfg.curriculum.arm_steps if env_cfg.curriculum.name == "adaptive" else 0
+        adaptive = env_cfg.curriculum.name == "adaptive"
+        steps = env_cfg.curriculum.arm_steps if adaptive else 0
         if steps and not env.has_approach():
             raise ConfigError("curriculum.arm_steps", steps, env.no_approach(), [0])
-        adaptive = env_cfg.curriculum.name == "adaptive"
         bins = env_cfg.curriculum.direction_bins if adaptive else 0
         if bins and not env.has_goal_directions():
             raise ConfigError(
