@@ -151,7 +151,7 @@ def _legend(ax: Any) -> None:
     if len(labels) <= INSIDE_ENTRIES and max(map(len, labels), default=0) <= 40:
         ax.legend(handles, labels, fontsize=7, loc="best")
         return
-    ax.legend(handles, labels, fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.14),
+    ax.legend(handles, labels, fontsize=6, loc="upper left", bbox_to_anchor=(0.0, -0.2),
               ncol=2 if len(labels) > 8 else 1, frameon=False)  # fmt: skip
 
 
