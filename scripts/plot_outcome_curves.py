@@ -17,7 +17,8 @@ from simrl.results.plots import Panel, Series, plot_panels
 
 RESULTS = Path(__file__).resolve().parent / "results" / "solve_outcome"
 SERIES = (  # label, file, run names
-    ("GRPO preset (reset_frac 0.5)", "outcome_round9_2026-12-06.json", [f"rf05_s{s}" for s in range(5)]),
+    ("GRPO preset (reset_frac 0.5), seeds 0-8", "outcome_round9_2026-12-06.json",
+     [f"rf05_s{s}" for s in range(5)] + [f"po9_s{s}" for s in range(5, 9)]),
     ("GRPO, reset_frac 0.25 (preset before)", "outcome_round8_2026-12-06.json", [f"po_fl15_s{s}" for s in range(5)]),
     ("GRPO, reset_frac 0.5 + direction_bins 8", "outcome_round9_2026-12-06.json", [f"dir8rf_s{s}" for s in range(5)]),
     ("SB3 PPO, same sampler (reset_frac 0.5)", "outcome_round9_2026-12-06.json", ["ppo_rf05_s1", "ppo_rf05_s4"]),
