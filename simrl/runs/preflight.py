@@ -95,12 +95,7 @@ def check_env(env_cfg: EnvConfig) -> tuple[Any, Any]:
             raise ConfigError("curriculum.arm_steps", steps, env.no_approach(), [0])
         bins = env_cfg.curriculum.direction_bins if adaptive else 0
         if bins and not env.has_goal_directions():
-            raise ConfigError(
-                "curriculum.direction_bins",
-                bins,
-                f"needs a goal task; env {env_cfg.id!r} has none",
-                [0],
-            )
+            raise ConfigError("curriculum.direction_bins", bins, env.no_goal_directions(), [0])
         return env.single_observation_space, env.single_action_space
     finally:
         env.close()

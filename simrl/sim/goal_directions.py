@@ -87,8 +87,8 @@ class GoalDirections:
         record(*self.stats, int(b), k, m, self.memory)
 
     def metrics(self) -> dict[str, float]:
-        """Resets drawn per group kept since the last call, the spread of the bins' success
-        rates, and (B <= 16) each bin's rate."""
+        """Resets drawn per group kept since the last call, the number of tried bins at a
+        success rate of one half or more, and (B <= 16) each bin's rate."""
         p = self.success_rate()
         tried = self.stats[2] > 0
         out = {

@@ -166,6 +166,13 @@ class GroupEnv(gym.vector.VectorEnv):
         goal = self._b_achieved_goal(np.zeros(1, np.int64))
         return goal is not None and np.shape(goal)[-1] >= 2
 
+    def no_goal_directions(self) -> str:
+        """Why `curriculum.direction_bins` > 0 is refused here (envs without goal directions)."""
+        return (
+            "needs a goal task whose goals have an x-y position (simrl/Push-v0, "
+            f"simrl/PickPlace-v0); env {self.env_id!r} has none"
+        )
+
     def no_approach(self) -> str:
         """Why `curriculum.arm_steps` > 0 is refused here (envs without `has_approach`)."""
         return (
@@ -282,16 +289,17 @@ class GroupEnv(gym.vector.VectorEnv):
         """Reset `groups` again (a few times at most) where the start states' goal directions
         say so (`simrl.sim.goal_directions`; nothing without them)."""
         directions = getattr(self.start_states, "directions", None)
-        for last in [False] * (TRIES - 1) + [True]:
-            if directions is None or not groups.size:
-                return
+        if directions is None:
+            return
+        for attempt in range(TRIES):  # the last draw is kept
             first = groups * self.group_size
             achieved, desired = self._b_achieved_goal(first), self._b_desired_goal(first)
             if achieved is None or desired is None:
                 return
-            groups = groups[~directions.keep(self._rng, achieved, desired, last)]
-            if groups.size:
-                self._b_reset_groups(groups)
+            groups = groups[~directions.keep(self._rng, achieved, desired, attempt == TRIES - 1)]
+            if not groups.size:
+                return
+            self._b_reset_groups(groups)
 
     def _track_resets(self, own: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Hand the groups `own` (first rows `first`), just reset by the task, to the start-state
@@ -321,9 +329,7 @@ class GroupEnv(gym.vector.VectorEnv):
             bins = int(getattr(start_states, "direction_bins", 0))
             if bins and not self.has_goal_directions():
                 raise ValueError(
-                    f"curriculum.direction_bins={bins} needs a goal task whose goals have an x-y "
-                    f"position (simrl/Push-v0, simrl/PickPlace-v0); env {self.env_id!r} has none: "
-                    "use 0"
+                    f"curriculum.direction_bins={bins} {self.no_goal_directions()}: use 0"
                 )
             steps = int(getattr(start_states, "arm_steps", 0))
             if steps and not self.has_approach():
